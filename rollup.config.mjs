@@ -1,0 +1,121 @@
+/**
+ * Builds, in order:
+ * 1. the guest units (code that runs inside QuickJS) into build/guest/. Every file of
+ *    src/shims/_internal and every src/shims/<name>/guest.ts is its own unit: a CommonJS
+ *    factory the guest loads on first use, so a script pays only for what it touches.
+ *    Imports between units stay `require("quicksand:internal/<name>")` calls, so each unit
+ *    exists once per context. The bootstrap inlines the few units it needs at once.
+ * 2. the library into dist/: ESM, CommonJS and one bundled .d.ts, with the guest units
+ *    embedded as strings (virtual:quicksand-guest).
+ * `rollup -c --configGuestOnly` builds step 1 alone (what the tests need).
+ */
+import { readdirSync, existsSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import terser from "@rollup/plugin-terser";
+import dts from "rollup-plugin-dts";
+import { guestBundles, typescript, GUEST_DIR } from "./scripts/rollup-plugins.mjs";
+
+const root = dirname(fileURLToPath(import.meta.url));
+const SHIMS = join(root, "src", "shims");
+
+/** Shim folders whose guest.ts is a Node builtin module, by module name. */
+const BUILTINS = { util: "util" };
+
+/** Units the bootstrap carries inline (and registers under their ids). */
+export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "module/guest"];
+
+/** Every guest unit: id -> source file. */
+function units() {
+  const out = {};
+  for (const f of readdirSync(join(SHIMS, "_internal"))) {
+    if (f.endsWith(".ts") && !f.endsWith(".d.ts")) out[`quicksand:internal/${f.slice(0, -3)}`] = join(SHIMS, "_internal", f);
+  }
+  for (const dir of readdirSync(SHIMS)) {
+    const file = join(SHIMS, dir, "guest.ts");
+    if (dir === "bootstrap" || dir === "_internal" || !existsSync(file)) continue;
+    out[BUILTINS[dir] ?? `quicksand:internal/${dir}`] = file;
+  }
+  return out;
+}
+
+const UNITS = units();
+const FILE_TO_ID = new Map(Object.entries(UNITS).map(([id, file]) => [file, id]));
+
+/** Makes imports of other units external, mapped to their unit ids. */
+function unitExternals(self, inline = []) {
+  const inlineFiles = new Set(inline.map((u) => join(SHIMS, `${u}.ts`)));
+  return {
+    name: "quicksand-unit-externals",
+    resolveId(source, importer) {
+      if (!importer || !source.startsWith(".")) return null;
+      const base = join(dirname(importer), source.replace(/\.js$/, ""));
+      const file = base.endsWith(".ts") ? base : `${base}.ts`;
+      if (file === self || inlineFiles.has(file)) return null;
+      const id = FILE_TO_ID.get(file);
+      return id ? { id, external: true } : null;
+    },
+  };
+}
+
+const minify = terser({ ecma: 2022, module: false, compress: { passes: 1, negate_iife: false, side_effects: false }, mangle: true, format: { comments: false } });
+
+const bootstrap = {
+  input: join(SHIMS, "bootstrap", "guest.ts"),
+  plugins: [unitExternals(join(SHIMS, "bootstrap", "guest.ts"), BOOTSTRAP_INLINE), typescript(), minify],
+  output: {
+    file: `${GUEST_DIR}/bootstrap.js`,
+    format: "cjs",
+    exports: "default",
+    // The script's completion value is the bootstrap function; `require` of other
+    // units is the loader the bootstrap itself defines (module/guest.ts).
+    banner: "(function () {\nvar module = { exports: {} }, exports = module.exports, require = (id) => { throw new Error('the bootstrap cannot require ' + id); };",
+    footer: "return module.exports;\n})()",
+    strict: true,
+  },
+};
+
+const unitBuilds = Object.entries(UNITS)
+  .filter(([, file]) => !BOOTSTRAP_INLINE.some((u) => join(SHIMS, `${u}.ts`) === file))
+  .map(([id, file]) => ({
+    input: file,
+    plugins: [unitExternals(file), typescript(), minify],
+    output: {
+      file: `${GUEST_DIR}/units/${encodeURIComponent(id)}.js`,
+      format: "cjs",
+      exports: "auto",
+      banner: "(function (exports, require, module) {",
+      footer: "})",
+      strict: true,
+    },
+  }));
+
+const libInput = "src/index.ts";
+const libExternal = (id) => !id.startsWith(".") && !id.startsWith("/") && !id.startsWith("\0") && !id.startsWith("virtual:");
+
+const library = [
+  {
+    input: libInput,
+    external: libExternal,
+    plugins: [guestBundles(root), typescript()],
+    output: [
+      { file: "dist/index.js", format: "es", sourcemap: true },
+      { file: "dist/index.cjs", format: "cjs", sourcemap: true, exports: "named" },
+    ],
+  },
+  {
+    input: libInput,
+    external: libExternal,
+    plugins: [guestBundles(root), dts()],
+    output: { file: "dist/index.d.ts", format: "es" },
+  },
+];
+
+export default (args) => {
+  const guestOnly = Boolean(args.configGuestOnly);
+  delete args.configGuestOnly;
+  const guest = [bootstrap, ...unitBuilds];
+  return guestOnly ? guest : [...guest, ...library];
+};
+void relative;
+void sep;

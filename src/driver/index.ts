@@ -1,0 +1,42 @@
+/** The public surface of the system driver. */
+export { createNodeDriver } from "./node-driver";
+export { createInMemoryFileSystem } from "./in-memory-fs";
+export type { InMemoryFileSystem } from "./in-memory-fs";
+export {
+  allowAll,
+  allowAllChildProcess,
+  allowAllEnv,
+  allowAllFs,
+  allowAllNetwork,
+  checkPermission,
+  normalizePermissions,
+} from "./permissions";
+export type {
+  ChildProcessAccessRequest,
+  CommandExecutor,
+  EnvAccessRequest,
+  FsAccessRequest,
+  FsOp,
+  ModuleAccessOptions,
+  NetworkAccessRequest,
+  NetworkAdapter,
+  NetworkFetchRequest,
+  NetworkFetchResponse,
+  NetworkOp,
+  NodeDriverOptions,
+  OSConfig,
+  PermissionCallback,
+  PermissionDecision,
+  PermissionHelper,
+  PermissionKind,
+  PermissionRequestMap,
+  PermissionResult,
+  Permissions,
+  PermissionsInput,
+  ProcessConfig,
+  SpawnedProcess,
+  SystemDriver,
+  VirtualDirEntry,
+  VirtualFileSystem,
+  VirtualStat,
+} from "./types";

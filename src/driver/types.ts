@@ -1,0 +1,276 @@
+/**
+ * The public contract of the system driver: the capability interfaces a host plugs in
+ * (filesystem, network, commands) and the permission request/decision shapes.
+ * Names follow the "Node.js System Driver" specification so secure-exec users can switch.
+ */
+
+// ---------------------------------------------------------------------------
+// Permissions
+// ---------------------------------------------------------------------------
+
+/** What a permission callback answers. A bare boolean is accepted too. */
+export interface PermissionDecision {
+  allow: boolean;
+  /** Shown to the guest in the EACCES message when `allow` is false. */
+  reason?: string;
+}
+
+export type FsOp =
+  | "read"
+  | "write"
+  | "mkdir"
+  | "stat"
+  | "readdir"
+  | "rm"
+  | "rename"
+  | "copy"
+  | "symlink"
+  | "readlink"
+  | "link"
+  | "chmod"
+  | "utimes"
+  | "truncate"
+  | "exists"
+  | "realpath"
+  | "access"
+  | "open";
+
+export interface FsAccessRequest {
+  op: FsOp;
+  /** Normalized absolute guest path: the same string is checked and then used. */
+  path: string;
+}
+
+export type NetworkOp = "fetch" | "http" | "dns" | "listen";
+
+export interface NetworkAccessRequest {
+  op: NetworkOp;
+  url?: string;
+  method?: string;
+  hostname?: string;
+  port?: number;
+}
+
+export interface ChildProcessAccessRequest {
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface EnvAccessRequest {
+  op: "read" | "write";
+  key: string;
+  value?: string;
+}
+
+export type PermissionResult = PermissionDecision | boolean;
+export type PermissionCallback<R> = (request: R) => PermissionResult | Promise<PermissionResult>;
+
+/** Deny-by-default: a missing callback denies every request of its kind. */
+export interface Permissions {
+  fs?: PermissionCallback<FsAccessRequest>;
+  network?: PermissionCallback<NetworkAccessRequest>;
+  childProcess?: PermissionCallback<ChildProcessAccessRequest>;
+  env?: PermissionCallback<EnvAccessRequest>;
+}
+
+export type PermissionKind = keyof Permissions;
+
+/** The request type each permission kind receives. */
+export interface PermissionRequestMap {
+  fs: FsAccessRequest;
+  network: NetworkAccessRequest;
+  childProcess: ChildProcessAccessRequest;
+  env: EnvAccessRequest;
+}
+
+/** An object holding one kind's callback under its own key, such as `allowAllFs`. */
+export type PermissionHelper<K extends PermissionKind> = {
+  readonly [P in K]: PermissionCallback<PermissionRequestMap[P]>;
+};
+
+/**
+ * What `createNodeDriver({ permissions })` accepts: each kind is either a callback or a
+ * helper object holding it (`{ fs: allowAllFs }` as well as `{ ...allowAllFs }`).
+ */
+export type PermissionsInput = {
+  [K in PermissionKind]?: PermissionCallback<PermissionRequestMap[K]> | PermissionHelper<K>;
+};
+
+// ---------------------------------------------------------------------------
+// Filesystem
+// ---------------------------------------------------------------------------
+
+export interface VirtualDirEntry {
+  name: string;
+  isDirectory: boolean;
+  isFile?: boolean;
+  isSymbolicLink?: boolean;
+}
+
+export interface VirtualStat {
+  size: number;
+  /** POSIX mode bits including the file type (S_IFREG, S_IFDIR, S_IFLNK). */
+  mode: number;
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymbolicLink: boolean;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number;
+  ino?: number;
+  nlink?: number;
+  uid?: number;
+  gid?: number;
+}
+
+/**
+ * A filesystem the sandbox sees. The async methods are the contract; each `*Sync`
+ * counterpart is optional and, when present, serves the guest's synchronous fs API
+ * in-process. Errors carry a Node-style `code` (`ENOENT`, `EEXIST`, ...).
+ */
+export interface VirtualFileSystem {
+  readFile(path: string): Promise<Uint8Array>;
+  readTextFile(path: string): Promise<string>;
+  readDir(path: string): Promise<string[]>;
+  readDirWithTypes(path: string): Promise<VirtualDirEntry[]>;
+  writeFile(path: string, data: Uint8Array | string): Promise<void>;
+  createDir(path: string): Promise<void>;
+  mkdir(path: string, options?: { recursive?: boolean }): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  stat(path: string): Promise<VirtualStat>;
+  removeFile(path: string): Promise<void>;
+  removeDir(path: string): Promise<void>;
+  rename(oldPath: string, newPath: string): Promise<void>;
+
+  readFileSync?(path: string): Uint8Array;
+  readTextFileSync?(path: string): string;
+  readDirSync?(path: string): string[];
+  readDirWithTypesSync?(path: string): VirtualDirEntry[];
+  writeFileSync?(path: string, data: Uint8Array | string): void;
+  createDirSync?(path: string): void;
+  mkdirSync?(path: string, options?: { recursive?: boolean }): void;
+  existsSync?(path: string): boolean;
+  statSync?(path: string): VirtualStat;
+  removeFileSync?(path: string): void;
+  removeDirSync?(path: string): void;
+  renameSync?(oldPath: string, newPath: string): void;
+}
+
+export interface ModuleAccessOptions {
+  /** Absolute path used to resolve node_modules. Defaults to process.cwd(). */
+  cwd?: string;
+}
+
+// ---------------------------------------------------------------------------
+// Network
+// ---------------------------------------------------------------------------
+
+export interface NetworkFetchRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+}
+
+export interface NetworkFetchResponse {
+  status: number;
+  statusText: string;
+  url: string;
+  headers: Record<string, string>;
+  body: Uint8Array;
+  redirected?: boolean;
+}
+
+export interface NetworkAdapter {
+  fetch(request: NetworkFetchRequest): Promise<NetworkFetchResponse>;
+  dnsLookup(hostname: string): Promise<{ address: string; family: 4 | 6 }[]>;
+}
+
+// ---------------------------------------------------------------------------
+// Child processes
+// ---------------------------------------------------------------------------
+
+export interface SpawnedProcess {
+  writeStdin(data: Uint8Array | string): void;
+  closeStdin(): void;
+  kill(signal?: number): void;
+  wait(): Promise<number>;
+}
+
+export interface CommandExecutor {
+  spawn(
+    command: string,
+    args: string[],
+    options: {
+      cwd?: string;
+      env?: Record<string, string>;
+      onStdout?: (data: Uint8Array) => void;
+      onStderr?: (data: Uint8Array) => void;
+    },
+  ): SpawnedProcess;
+}
+
+// ---------------------------------------------------------------------------
+// Process and OS
+// ---------------------------------------------------------------------------
+
+export interface ProcessConfig {
+  cwd?: string;
+  env?: Record<string, string>;
+  argv?: string[];
+  execPath?: string;
+  pid?: number;
+  ppid?: number;
+  uid?: number;
+  gid?: number;
+  platform?: string;
+  arch?: string;
+  version?: string;
+  versions?: Record<string, string>;
+  stdin?: string;
+}
+
+export interface OSConfig {
+  platform?: string;
+  arch?: string;
+  type?: string;
+  release?: string;
+  version?: string;
+  homedir?: string;
+  tmpdir?: string;
+  hostname?: string;
+}
+
+// ---------------------------------------------------------------------------
+// The driver
+// ---------------------------------------------------------------------------
+
+export interface NodeDriverOptions {
+  filesystem?: VirtualFileSystem;
+  moduleAccess?: ModuleAccessOptions;
+  networkAdapter?: NetworkAdapter;
+  commandExecutor?: CommandExecutor;
+  permissions?: PermissionsInput;
+  useDefaultNetwork?: boolean;
+  loopbackExemptPorts?: number[];
+  processConfig?: ProcessConfig;
+  osConfig?: OSConfig;
+}
+
+/** What `createNodeDriver` returns and `NodeRuntime` consumes. Values are validated copies. */
+export interface SystemDriver {
+  readonly kind: "node";
+  readonly filesystem: VirtualFileSystem;
+  readonly networkAdapter?: NetworkAdapter;
+  readonly commandExecutor?: CommandExecutor;
+  readonly permissions: Readonly<Permissions>;
+  /** Whether the built-in network adapter serves the sandbox when no `networkAdapter` is given. */
+  readonly useDefaultNetwork: boolean;
+  readonly moduleAccess: Readonly<ModuleAccessOptions>;
+  readonly loopbackExemptPorts: readonly number[];
+  readonly processConfig: Readonly<ProcessConfig>;
+  readonly osConfig: Readonly<OSConfig>;
+}

@@ -1,0 +1,46 @@
+/**
+ * quicksand: run untrusted JavaScript in a QuickJS WebAssembly sandbox with a Node.js
+ * world — fs, process, child_process, fetch, require — where every touch of the outside
+ * passes a deny-by-default permission callback first.
+ *
+ * @module
+ */
+
+// The runtime
+export { NodeRuntime } from "./runtime/node-runtime.js";
+export type { ExecResult, RunResult } from "./runtime/node-runtime.js";
+export type { NodeRuntimeOptions, ExecOptions, TimingMitigation, ResourceBudgets } from "./runtime/options.js";
+export type { StdioEvent, StdioChannel, StdioHandler } from "./runtime/stdio.js";
+export type { PayloadLimits } from "./runtime/bridge/bridge.js";
+export { ExitCode } from "./runtime/exit-codes.js";
+export { createQuickJSRuntimeDriverFactory } from "./runtime/runtime-driver.js";
+export type { RuntimeDriverFactory, QuickJSRuntimeDriverOptions } from "./runtime/runtime-driver.js";
+
+// The system driver and its permission helpers
+export { createNodeDriver } from "./driver/node-driver.js";
+export { createInMemoryFileSystem } from "./driver/in-memory-fs.js";
+export { allowAll, allowAllFs, allowAllNetwork, allowAllChildProcess, allowAllEnv } from "./driver/permissions.js";
+
+// Types of the driver contract
+export type {
+  VirtualFileSystem,
+  VirtualDirEntry,
+  VirtualStat,
+  NetworkAdapter,
+  CommandExecutor,
+  SpawnedProcess,
+  Permissions,
+  PermissionDecision,
+  FsAccessRequest,
+  NetworkAccessRequest,
+  ChildProcessAccessRequest,
+  EnvAccessRequest,
+  ProcessConfig,
+  OSConfig,
+  ModuleAccessOptions,
+  SystemDriver,
+  NodeDriverOptions,
+} from "./driver/types.js";
+
+// Errors thrown to callers
+export * as errors from "./errors.js";

@@ -1,0 +1,183 @@
+/**
+ * The bridge: the one road from guest code to the host. It gives the guest bootstrap two
+ * host functions, `call(name, ...args)` for synchronous ops and `callAsync(name, ...args)`
+ * for asynchronous ones, and for each call it
+ *   1. looks the op up in the op table (nothing else is callable),
+ *   2. decodes every argument once with the op's decoders (payload limits included),
+ *   3. asks the permission gate for the op's requests,
+ *   4. runs the implementation with the granted requests,
+ *   5. encodes the result as a fresh guest value, or the failure as an error record.
+ * Async results are queued and delivered by the event loop (see execution.ts), never
+ * from an arbitrary host callback, so guest code only ever runs under the CPU budget.
+ */
+import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
+import { type DecodeCx, string as decodeString } from "./decoders.js";
+import { encodeValue } from "./encode.js";
+import type { PermissionGate } from "./gate.js";
+import { Granted, type Op, type OpContext, type PermissionRequest } from "./op.js";
+import { OpError, type OpErrorRecord, toOpErrorRecord } from "./op-error.js";
+
+/** Set QUICKSAND_DEBUG=1 to see unexpected host-side op failures (the guest sees a generic error). */
+const DEBUG = typeof process !== "undefined" && process.env?.QUICKSAND_DEBUG === "1";
+
+/** More arguments than any API passes: a guard against argument floods. */
+const MAX_REST_ARGS = 1024;
+
+export interface PayloadLimits {
+  /** Largest string or byte argument one op call may carry from the guest. */
+  requestBytes: number;
+  /** Largest string or byte value one op result may carry to the guest. */
+  responseBytes: number;
+}
+
+export interface Completion {
+  id: number;
+  error?: OpErrorRecord;
+  value?: unknown;
+}
+
+export interface BridgeOptions {
+  context: QuickJSContext;
+  ops: ReadonlyMap<string, Op>;
+  cx: OpContext;
+  gate: PermissionGate;
+  limits: PayloadLimits;
+  /** Intrinsic ArrayBuffer brand check captured before guest code ran. */
+  isArrayBuffer: (h: QuickJSHandle) => boolean;
+  /** Called when an async op finishes; the loop delivers it. */
+  onComplete: (c: Completion) => void;
+  /** False once the exec has ended: late calls and results are dropped. */
+  isLive: () => boolean;
+}
+
+export class Bridge {
+  private nextId = 1;
+  private inFlight = 0;
+  private readonly decodeCx: DecodeCx;
+
+  constructor(private readonly o: BridgeOptions) {
+    this.decodeCx = { context: o.context, maxBytes: o.limits.requestBytes, isArrayBuffer: o.isArrayBuffer };
+  }
+
+  /** Async ops started and not yet completed. */
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** The synchronous entry point handed to the guest bootstrap. */
+  newCallFunction(): QuickJSHandle {
+    const { context } = this.o;
+    return context.newFunction("call", (nameH, ...argHs) => {
+      let op: Op | undefined;
+      let requests: PermissionRequest[] = [];
+      try {
+        op = this.lookup(nameH);
+        if (!this.o.isLive()) throw OpError.node("ERR_SANDBOX_EXITED", "the sandbox is exiting");
+        if (!op.sync) {
+          throw OpError.node(
+            "ERR_SANDBOX_SYNC_UNAVAILABLE",
+            `${op.name} has no synchronous form in-process: the configured backend is async-only; use the callback or promise API, or run the sandbox in worker mode`,
+          );
+        }
+        const args = this.decode(op, argHs);
+        requests = op.permission?.(args, this.o.cx) ?? [];
+        this.o.gate.checkSync(requests, op.syscall);
+        const result = op.sync(this.o.cx, args, Granted.create(requests));
+        return encodeValue(context, result, this.o.limits.responseBytes);
+      } catch (err) {
+        return { error: this.errorHandle(err, op, requests) };
+      }
+    });
+  }
+
+  /** The asynchronous entry point: returns a call id; the result arrives via the loop. */
+  newCallAsyncFunction(): QuickJSHandle {
+    const { context } = this.o;
+    return context.newFunction("callAsync", (nameH, ...argHs) => {
+      const id = this.nextId++;
+      let op: Op | undefined;
+      let args: unknown[];
+      try {
+        op = this.lookup(nameH);
+        if (!this.o.isLive()) throw OpError.node("ERR_SANDBOX_EXITED", "the sandbox is exiting");
+        // Arguments are borrowed handles: decode them now, before returning.
+        args = this.decode(op, argHs);
+      } catch (err) {
+        this.finish({ id, error: this.record(err, op, []) });
+        return context.newNumber(id);
+      }
+      this.inFlight++;
+      void this.runAsync(op, args).then(
+        (value) => this.finish({ id, value }),
+        (err: unknown) => this.finish({ id, error: err as OpErrorRecord }),
+      ).finally(() => this.inFlight--);
+      return context.newNumber(id);
+    });
+  }
+
+  private async runAsync(op: Op, args: unknown[]): Promise<unknown> {
+    let requests: PermissionRequest[] = [];
+    try {
+      requests = op.permission?.(args, this.o.cx) ?? [];
+      await this.o.gate.checkAsync(requests, op.syscall);
+      const granted = Granted.create(requests);
+      return op.async ? await op.async(this.o.cx, args, granted) : op.sync!(this.o.cx, args, granted);
+    } catch (err) {
+      throw this.record(err, op, requests);
+    }
+  }
+
+  /** Encodes an async op's result for delivery (payload limit included). */
+  encodeResult(value: unknown): QuickJSHandle {
+    return encodeValue(this.o.context, value, this.o.limits.responseBytes);
+  }
+
+  recordOf(err: unknown): OpErrorRecord {
+    return toOpErrorRecord(err);
+  }
+
+  private finish(c: Completion): void {
+    if (this.o.isLive()) this.o.onComplete(c);
+  }
+
+  private lookup(nameH: QuickJSHandle | undefined): Op {
+    if (!nameH) throw OpError.node("ERR_INVALID_ARG_TYPE", "missing op name");
+    const name = decodeString({ ...this.decodeCx, maxBytes: 64 }, nameH, "op");
+    const op = this.o.ops.get(name);
+    if (!op) throw OpError.node("ERR_SANDBOX_UNKNOWN_OP", `unknown operation ${JSON.stringify(name)}`);
+    return op;
+  }
+
+  private decode(op: Op, argHs: QuickJSHandle[]): unknown[] {
+    const fixed = op.args.length;
+    if (argHs.length > fixed && !op.rest) {
+      throw OpError.node("ERR_INVALID_ARG_VALUE", `${op.name} takes ${fixed} arguments, got ${argHs.length}`);
+    }
+    if (argHs.length > MAX_REST_ARGS) throw OpError.node("ERR_INVALID_ARG_VALUE", `${op.name}: too many arguments`);
+    const args = op.args.map((dec, i) => dec(this.decodeCx, argHs[i] ?? this.o.context.undefined, `arg${i}`));
+    if (op.rest) {
+      const rest = op.rest;
+      args.push(argHs.slice(fixed).map((h, i) => rest(this.decodeCx, h, `arg${fixed + i}`)));
+    }
+    return args;
+  }
+
+  private record(err: unknown, op: Op | undefined, requests: PermissionRequest[]): OpErrorRecord {
+    if (DEBUG && !(err instanceof OpError)) console.error(`[quicksand] op ${op?.name ?? "?"} failed on the host:`, err);
+    const fs = requests.filter((r) => r.kind === "fs").map((r) => (r.request as { path: string }).path);
+    return toOpErrorRecord(err, op?.syscall, fs[0], fs[1]);
+  }
+
+  private errorHandle(err: unknown, op: Op | undefined, requests: PermissionRequest[]): QuickJSHandle {
+    return encodeErrorRecord(this.o.context, this.record(err, op, requests));
+  }
+}
+
+/** Builds the record the guest's error helper recognises (`$opError: true`). */
+export function encodeErrorRecord(context: QuickJSContext, record: OpErrorRecord): QuickJSHandle {
+  return encodeValue(context, { $opError: true, ...stripUndefined(record) }, Number.MAX_SAFE_INTEGER);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,69 @@
+/**
+ * Host value -> new guest value. The guest always receives a fresh copy built from
+ * plain data: primitives, arrays, plain objects and bytes (as an ArrayBuffer). Anything
+ * else (a host function, a class instance, a Promise) is a bug in an op and is refused
+ * here rather than handed across.
+ */
+import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
+import { OpError } from "./op-error.js";
+
+const MAX_DEPTH = 64;
+
+export function encodeValue(context: QuickJSContext, value: unknown, maxBytes: number, depth = 0): QuickJSHandle {
+  switch (typeof value) {
+    case "undefined":
+      return context.undefined;
+    case "boolean":
+      return value ? context.true : context.false;
+    case "number":
+      return context.newNumber(value);
+    case "bigint":
+      return context.newBigInt(value);
+    case "string":
+      if (value.length > maxBytes) throw tooLargeResult(value.length, maxBytes);
+      return context.newString(value);
+    case "object": {
+      if (value === null) return context.null;
+      if (depth > MAX_DEPTH) throw new TypeError("op result nests too deeply");
+      if (value instanceof Uint8Array) {
+        if (value.byteLength > maxBytes) throw tooLargeResult(value.byteLength, maxBytes);
+        // newArrayBuffer copies the bytes into the guest's heap.
+        return context.newArrayBuffer(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
+      }
+      if (Array.isArray(value)) {
+        const arr = context.newArray();
+        try {
+          value.forEach((item, i) => {
+            const h = encodeValue(context, item, maxBytes, depth + 1);
+            context.setProp(arr, i, h);
+            h.dispose();
+          });
+        } catch (e) {
+          arr.dispose();
+          throw e;
+        }
+        return arr;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw new TypeError(`op result is not plain data (${proto?.constructor?.name ?? "object"})`);
+      const obj = context.newObject();
+      try {
+        for (const [k, v] of Object.entries(value)) {
+          const h = encodeValue(context, v, maxBytes, depth + 1);
+          context.setProp(obj, k, h);
+          h.dispose();
+        }
+      } catch (e) {
+        obj.dispose();
+        throw e;
+      }
+      return obj;
+    }
+    default:
+      throw new TypeError(`op result of type ${typeof value} cannot cross to the guest`);
+  }
+}
+
+function tooLargeResult(size: number, limit: number): OpError {
+  return OpError.node("ERR_SANDBOX_PAYLOAD_TOO_LARGE", `The operation's result is ${size} bytes, over the payload limit of ${limit} bytes`);
+}

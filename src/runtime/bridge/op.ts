@@ -1,0 +1,110 @@
+/**
+ * An op is one host capability the guest may call: its name, the shape of its
+ * arguments, the permission requests it needs, and its implementation(s). Every op is
+ * declared with `defineOp` in the host half of a shim (`src/shims/<module>/host.ts`) and
+ * reaches the guest only through the bridge, which decodes the arguments, asks the
+ * permission callbacks and only then calls the implementation with what was granted.
+ */
+import type {
+  ChildProcessAccessRequest,
+  EnvAccessRequest,
+  FsAccessRequest,
+  NetworkAccessRequest,
+  SystemDriver,
+} from "../../driver/types.js";
+import type { Decoder } from "./decoders.js";
+
+/** A permission request an op needs granted before it runs. */
+export type PermissionRequest =
+  | { kind: "fs"; request: FsAccessRequest }
+  | { kind: "network"; request: NetworkAccessRequest }
+  | { kind: "childProcess"; request: ChildProcessAccessRequest }
+  | { kind: "env"; request: EnvAccessRequest };
+
+/**
+ * Proof that requests were granted. Only the bridge can make one (the constructor
+ * symbol is module-private), so an implementation that receives a `Granted` knows the
+ * check ran, and it uses `granted.requests` — the exact values that were checked —
+ * rather than re-deriving paths from raw guest input.
+ */
+const GRANT = Symbol("grant");
+export class Granted {
+  readonly requests: readonly PermissionRequest[];
+  private constructor(token: symbol, requests: readonly PermissionRequest[]) {
+    if (token !== GRANT) throw new TypeError("Granted can only be created by the bridge");
+    this.requests = Object.freeze(requests.slice());
+  }
+  /** @internal used by the bridge after every request was allowed. */
+  static create(requests: readonly PermissionRequest[]): Granted {
+    return new Granted(GRANT, requests);
+  }
+  /** The path of the n-th fs request (the normalized absolute path that was checked). */
+  fsPath(n = 0): string {
+    const r = this.requests[n];
+    if (!r || r.kind !== "fs") throw new Error(`op has no fs request #${n}`);
+    return r.request.path;
+  }
+}
+
+/** Per-exec state an op may read or change. The runtime provides it. */
+export interface OpContext {
+  readonly driver: SystemDriver;
+  readonly exec: ExecState;
+  /** Asks the permission callbacks without failing: for filtering (e.g. env keys). */
+  allowed(req: PermissionRequest): boolean;
+}
+
+export interface ExecState {
+  cwd: string;
+  readonly env: Map<string, string>;
+  /** Writes guest output; returns false once the output budget is spent. */
+  write(channel: "stdout" | "stderr", text: string): boolean;
+  /** Requests process exit with a code; the loop stops at the next chance. */
+  exit(code: number): void;
+  /** Linear memory of the sandbox (rss/heapTotal) and what QuickJS has allocated (heapUsed). */
+  memoryUsage(): { rss: number; heapTotal: number; heapUsed: number };
+  readonly stdin: string;
+}
+
+type DecodedArgs<D extends readonly Decoder<unknown>[]> = { [K in keyof D]: D[K] extends Decoder<infer T> ? T : never };
+
+export interface OpSpec<D extends readonly Decoder<unknown>[], R> {
+  /** `<module>.<verb>`: what logs and errors show. */
+  readonly name: string;
+  /** Decoders for the positional arguments, in order. */
+  readonly args: D;
+  /** Decoder for any further arguments; they arrive as one array after the positional ones. */
+  readonly rest?: Decoder<unknown>;
+  /** The syscall name used in error messages (`open`, `stat`, ...). */
+  readonly syscall?: string;
+  /** Builds the permission requests from decoded arguments. Absent: the op needs none. */
+  readonly permission?: (args: DecodedArgs<D>, cx: OpContext) => PermissionRequest[];
+  readonly sync?: (cx: OpContext, args: DecodedArgs<D>, granted: Granted) => R;
+  readonly async?: (cx: OpContext, args: DecodedArgs<D>, granted: Granted) => Promise<R>;
+}
+
+export interface Op {
+  readonly name: string;
+  readonly args: readonly Decoder<unknown>[];
+  readonly rest?: Decoder<unknown>;
+  readonly syscall?: string;
+  readonly permission?: (args: unknown[], cx: OpContext) => PermissionRequest[];
+  readonly sync?: (cx: OpContext, args: unknown[], granted: Granted) => unknown;
+  readonly async?: (cx: OpContext, args: unknown[], granted: Granted) => Promise<unknown>;
+}
+
+export function defineOp<const D extends readonly Decoder<unknown>[], R>(spec: OpSpec<D, R>): Op {
+  if (!/^[a-z][a-zA-Z0-9]*\.[a-zA-Z][a-zA-Z0-9]*$/.test(spec.name)) throw new Error(`bad op name ${spec.name}`);
+  if (!spec.sync && !spec.async) throw new Error(`op ${spec.name} has no implementation`);
+  return Object.freeze(spec as unknown as Op);
+}
+
+/** The op table: one frozen map from name to op. */
+export function opTable(...groups: readonly Op[][]): ReadonlyMap<string, Op> {
+  const table = new Map<string, Op>();
+  for (const op of groups.flat()) {
+    if (table.has(op.name)) throw new Error(`duplicate op ${op.name}`);
+    table.set(op.name, op);
+  }
+  return table;
+}

@@ -1,0 +1,602 @@
+/**
+ * One exec or run: a fresh QuickJS context in the sandbox, the bootstrap, the entry code,
+ * and the event loop that drives it until nothing is left (or a limit, an exit or a fatal
+ * error ends it). All guest code runs through `enter()`, which accounts CPU time and
+ * turns engine faults into a discarded sandbox.
+ */
+import type { QuickJSContext, QuickJSHandle, JSModuleLoadResult, JSModuleNormalizeResult } from "quickjs-emscripten-core";
+import { bootstrapSource } from "virtual:quicksand-guest";
+import { Bridge, encodeErrorRecord, type Completion } from "./bridge/bridge.js";
+import { PermissionGate } from "./bridge/gate.js";
+import type { ExecState, Op, OpContext } from "./bridge/op.js";
+import { ExitCode } from "./exit-codes.js";
+import { reviveExports } from "./export-copy.js";
+import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "./options.js";
+import type { Sandbox } from "./sandbox.js";
+import { OutputCapture } from "./stdio.js";
+
+/** What guest timers' tick() answers; see src/shims/timers/guest.ts. */
+const RAN = -2;
+const IDLE = -1;
+/** Guest callbacks run back to back before the loop yields to the host's own event loop. */
+const YIELD_EVERY = 512;
+
+export interface ExecOutcome {
+  code: number;
+  errorMessage?: string;
+  exports?: unknown;
+  stdout: string;
+  stderr: string;
+}
+
+interface Dispatcher {
+  arrayBufferByteLength: QuickJSHandle;
+  tick: QuickJSHandle;
+  runTicks: QuickJSHandle;
+  settle: QuickJSHandle;
+  runMain: QuickJSHandle;
+  serialize: QuickJSHandle;
+  builtinExportNames: QuickJSHandle;
+  exitCode: QuickJSHandle;
+  emitExit: QuickJSHandle;
+  uncaught: QuickJSHandle;
+}
+const DISPATCHER_KEYS: (keyof Dispatcher)[] = [
+  "arrayBufferByteLength", "tick", "runTicks", "settle", "runMain", "serialize", "builtinExportNames", "exitCode", "emitExit", "uncaught",
+];
+
+/** Thrown inside `enter()` when the engine itself failed; the run is already ended. */
+class EngineFault extends Error {}
+
+export class Execution {
+  private readonly context: QuickJSContext;
+  private readonly output: OutputCapture;
+  private readonly owned: QuickJSHandle[] = [];
+  private d!: Dispatcher;
+  private bridge!: Bridge;
+  private outcome: { code: number; errorMessage?: string } | undefined;
+  /** No further guest code may run (a limit, termination or engine fault). */
+  private halted = false;
+  private exitRequested: number | undefined;
+  private cpuExceeded = false;
+  private terminated = false;
+  private cpuUsed = 0;
+  private enteredAt = 0;
+  private depth = 0;
+  private readonly completions: Completion[] = [];
+  private wake: (() => void) | undefined;
+  private readonly startWall = Date.now();
+
+  constructor(
+    private readonly sandbox: Sandbox,
+    private readonly rt: ResolvedRuntimeOptions,
+    private readonly ex: ResolvedExecOptions,
+    private readonly ops: ReadonlyMap<string, Op>,
+    private readonly perfOrigin: number,
+  ) {
+    this.context = sandbox.runtime.newContext();
+    this.output = new OutputCapture(rt.maxOutputBytes, ex.onStdio);
+  }
+
+  /** Stops the run at the next chance: guest code is interrupted, pending work dropped. */
+  terminate(): void {
+    this.terminated = true;
+    this.wake?.();
+  }
+
+  async start(kind: "script" | "module", code: string): Promise<ExecOutcome> {
+    const { runtime } = this.sandbox;
+    runtime.setInterruptHandler(() => this.shouldInterrupt());
+    runtime.setModuleLoader(
+      (name) => this.loadModule(name),
+      (base, name) => this.normalizeModule(base, name),
+    );
+    let exportsValue: unknown;
+    try {
+      this.boot();
+      let moduleHandle: QuickJSHandle | undefined;
+      if (!this.ended) {
+        if (kind === "script") this.evalScript(code);
+        else moduleHandle = this.evalModule(code);
+      }
+      await this.loop();
+      if (moduleHandle && !this.ended) exportsValue = this.moduleExports(moduleHandle);
+      moduleHandle?.dispose();
+      this.finish();
+    } catch (e) {
+      if (!(e instanceof EngineFault)) throw e;
+    } finally {
+      this.cleanup();
+    }
+    const o = this.outcome ?? { code: ExitCode.OK };
+    const result: ExecOutcome = { code: o.code, stdout: this.output.stdout, stderr: this.output.stderr };
+    if (o.errorMessage !== undefined) result.errorMessage = o.errorMessage;
+    if (exportsValue !== undefined && o.code === ExitCode.OK) result.exports = exportsValue;
+    return result;
+  }
+
+  // -------------------------------------------------------------------------
+  // Boot
+  // -------------------------------------------------------------------------
+
+  private boot(): void {
+    const { context } = this;
+    const state = this.execState();
+    const gate = new PermissionGate(this.rt.driver.permissions);
+    const cx: OpContext = {
+      driver: this.rt.driver,
+      exec: state,
+      allowed: (req) => gate.allowed(req),
+    };
+    this.bridge = new Bridge({
+      context,
+      ops: this.ops,
+      cx,
+      gate,
+      limits: this.rt.payloadLimits,
+      isArrayBuffer: (h) => this.isArrayBuffer(h),
+      onComplete: (c) => {
+        this.completions.push(c);
+        this.wake?.();
+      },
+      isLive: () => !this.ended,
+    });
+    const call = this.own(this.bridge.newCallFunction());
+    const callAsync = this.own(this.bridge.newCallAsyncFunction());
+    const factory = this.evalInternal(bootstrapSource, "node:internal/bootstrap");
+    const config = this.own(context.newString(JSON.stringify(this.bootstrapConfig())));
+    const r = this.enter(() => context.callFunction(factory, context.undefined, call, callAsync, config));
+    factory.dispose();
+    if (r.error) {
+      const detail = this.safeDescribe(r.error);
+      r.error.dispose();
+      if (this.outcome) throw new EngineFault("ended during bootstrap");
+      throw this.fault(new Error(`bootstrap failed: ${detail}`));
+    }
+    const dispatcher = r.value;
+    const d: Record<string, QuickJSHandle> = {};
+    for (const key of DISPATCHER_KEYS) d[key] = this.own(context.getProp(dispatcher, key));
+    this.d = d as unknown as Dispatcher;
+    dispatcher.dispose();
+  }
+
+  private bootstrapConfig() {
+    const pc = this.rt.driver.processConfig;
+    const nodeVersion = pc.version ?? "v22.12.0";
+    return {
+      timing: this.ex.timingMitigation,
+      epochMs: this.startWall,
+      perfNowMs: Math.max(0, performance.now() - this.perfOrigin),
+      process: {
+        cwd: this.ex.cwd,
+        argv: pc.argv ?? ["/usr/local/bin/node", this.ex.filePath],
+        execPath: pc.execPath ?? "/usr/local/bin/node",
+        pid: pc.pid ?? 1,
+        ppid: pc.ppid ?? 0,
+        uid: pc.uid ?? 1000,
+        gid: pc.gid ?? 1000,
+        platform: pc.platform ?? "linux",
+        arch: pc.arch ?? "x64",
+        version: nodeVersion,
+        versions: pc.versions ?? { node: nodeVersion.replace(/^v/, ""), quickjs: this.rt.variant.name },
+        title: "node",
+      },
+    };
+  }
+
+  private execState(): ExecState {
+    return {
+      cwd: this.ex.cwd,
+      env: this.ex.env,
+      stdin: this.ex.stdin,
+      write: (channel, text) => this.output.write(channel, text),
+      exit: (code) => {
+        if (this.exitRequested === undefined) this.exitRequested = code;
+      },
+      memoryUsage: () => this.sandbox.memoryUsage(this.context),
+    };
+  }
+
+  // -------------------------------------------------------------------------
+  // Entry code
+  // -------------------------------------------------------------------------
+
+  private evalScript(code: string): void {
+    // A shebang line is allowed in Node scripts; keep the line so positions stay right.
+    const body = code.startsWith("#!") ? "//" + code.slice(2) : code;
+    const wrapper = `(function (exports, require, module, __filename, __dirname) {${body}\n})`;
+    const fn = this.evalGuest(wrapper, this.ex.filePath, "global");
+    if (!fn) return;
+    const filename = this.context.newString(this.ex.filePath);
+    this.callGuest(this.d.runMain, fn, filename)?.dispose();
+    filename.dispose();
+    fn.dispose();
+  }
+
+  private evalModule(code: string): QuickJSHandle | undefined {
+    return this.evalGuest(code, this.ex.filePath, "module");
+  }
+
+  private moduleExports(handle: QuickJSHandle): unknown {
+    const state = this.context.getPromiseState(handle);
+    if (state.type === "pending") {
+      this.end(13, "Warning: Detected unsettled top-level await: the module's top-level await never finished");
+      return undefined;
+    }
+    if (state.type === "rejected") {
+      this.handleGuestError(state.error, "uncaughtException");
+      state.error.dispose();
+      return undefined;
+    }
+    const ns = state.value;
+    try {
+      const text = this.callGuest(this.d.serialize, ns);
+      if (!text) return undefined;
+      const json = this.context.getString(text);
+      text.dispose();
+      return reviveExports(json);
+    } finally {
+      if (!state.notAPromise) ns.dispose();
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // The event loop
+  // -------------------------------------------------------------------------
+
+  private get ended(): boolean {
+    return this.outcome !== undefined || this.halted || this.exitRequested !== undefined || this.terminated;
+  }
+
+  private async loop(): Promise<void> {
+    let spins = 0;
+    while (!this.ended) {
+      this.drainMicrotasks();
+      if (this.ended) break;
+      const c = this.completions.shift();
+      if (c) {
+        this.deliver(c);
+      } else {
+        const now = this.context.newNumber(performance.now());
+        const r = this.callNumber(this.d.tick, now);
+        now.dispose();
+        if (this.ended) break;
+        if (r === RAN) {
+          if (++spins % YIELD_EVERY === 0) await yieldToHost();
+          continue;
+        }
+        if (r === IDLE && this.bridge.pending === 0 && this.completions.length === 0) break;
+        await this.waitForWork(r >= 0 ? r : undefined);
+        continue;
+      }
+      if (++spins % YIELD_EVERY === 0) await yieldToHost();
+    }
+    if (this.terminated && !this.outcome) this.end(ExitCode.TERMINATED, "the run was terminated");
+  }
+
+  private waitForWork(delayMs: number | undefined): Promise<void> {
+    if (this.completions.length > 0 || this.terminated) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = () => {
+        this.wake = undefined;
+        if (timer !== undefined) clearTimeout(timer);
+        resolve();
+      };
+      this.wake = done;
+      if (delayMs === 0) setImmediate(done);
+      else if (delayMs !== undefined) timer = setTimeout(done, Math.min(delayMs, 2 ** 31 - 1));
+    });
+  }
+
+  /** Runs process.nextTick callbacks and promise jobs until both queues are empty. */
+  private drainMicrotasks(): void {
+    const { runtime } = this.sandbox;
+    for (;;) {
+      if (this.ended) return;
+      const ticks = this.callNumber(this.d.runTicks);
+      if (this.ended) return;
+      if (ticks === 0 && !runtime.hasPendingJob()) return;
+      const result = this.enter(() => runtime.executePendingJobs(-1));
+      if (result.error) {
+        this.handleGuestError(result.error, "uncaughtException");
+        result.error.dispose();
+      }
+    }
+  }
+
+  private deliver(c: Completion): void {
+    const { context } = this;
+    const id = context.newNumber(c.id);
+    let err: QuickJSHandle = context.undefined;
+    let value: QuickJSHandle = context.undefined;
+    try {
+      if (c.error) err = encodeErrorRecord(context, c.error);
+      else value = this.bridge.encodeResult(c.value);
+    } catch (e) {
+      err = encodeErrorRecord(context, this.bridge.recordOf(e));
+    }
+    this.callGuest(this.d.settle, id, err, value)?.dispose();
+    id.dispose();
+    err.dispose();
+    value.dispose();
+  }
+
+  // -------------------------------------------------------------------------
+  // Calling into the guest
+  // -------------------------------------------------------------------------
+
+  private shouldInterrupt(): boolean {
+    if (this.terminated || this.exitRequested !== undefined) return true;
+    if (this.depth > 0 && this.cpuUsed + (performance.now() - this.enteredAt) > this.ex.cpuTimeLimitMs) {
+      this.cpuExceeded = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** Runs guest code with CPU accounting; an engine failure halts the run. */
+  private enter<T>(f: () => T): T {
+    if (this.depth++ === 0) this.enteredAt = performance.now();
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof EngineFault) throw e;
+      throw this.fault(e);
+    } finally {
+      if (--this.depth === 0) this.cpuUsed += performance.now() - this.enteredAt;
+    }
+  }
+
+  private fault(e: unknown): EngineFault {
+    this.sandbox.broken = true;
+    this.halted = true;
+    if (!this.outcome) {
+      if (this.sandbox.atMemoryCap()) this.end(ExitCode.MEMORY_LIMIT, this.memoryMessage());
+      else this.end(ExitCode.INTERNAL_ERROR, `the sandbox failed inside the WebAssembly engine (${(e as Error)?.message ?? String(e)}); it has been discarded`);
+    }
+    return new EngineFault("engine fault");
+  }
+
+  private callGuest(fn: QuickJSHandle, ...args: QuickJSHandle[]): QuickJSHandle | undefined {
+    const r = this.enter(() => this.context.callFunction(fn, this.context.undefined, ...args));
+    if (r.error) {
+      this.handleGuestError(r.error, "uncaughtException");
+      r.error.dispose();
+      return undefined;
+    }
+    return r.value;
+  }
+
+  private callNumber(fn: QuickJSHandle, ...args: QuickJSHandle[]): number {
+    const h = this.callGuest(fn, ...args);
+    if (!h) return IDLE;
+    const n = this.context.typeof(h) === "number" ? this.context.getNumber(h) : IDLE;
+    h.dispose();
+    return n;
+  }
+
+  private evalGuest(code: string, filename: string, type: "global" | "module"): QuickJSHandle | undefined {
+    const r = this.enter(() => this.context.evalCode(code, filename, { type, strict: type === "module" }));
+    if (r.error) {
+      this.handleGuestError(r.error, "uncaughtException");
+      r.error.dispose();
+      return undefined;
+    }
+    return r.value;
+  }
+
+  /** Evaluates quicksand's own guest code; a failure here is an engine-level fault. */
+  private evalInternal(code: string, filename: string): QuickJSHandle {
+    const r = this.enter(() => this.context.evalCode(code, filename, { type: "global" }));
+    if (r.error) {
+      const detail = this.safeDescribe(r.error);
+      r.error.dispose();
+      if (this.outcome) throw new EngineFault("ended during bootstrap");
+      throw this.fault(new Error(`bootstrap failed: ${detail}`));
+    }
+    return r.value;
+  }
+
+  private isArrayBuffer(h: QuickJSHandle): boolean {
+    const r = this.context.callFunction(this.d.arrayBufferByteLength, h);
+    if (r.error) {
+      r.error.dispose();
+      return false;
+    }
+    r.value.dispose();
+    return true;
+  }
+
+  // -------------------------------------------------------------------------
+  // Errors and the end of the run
+  // -------------------------------------------------------------------------
+
+  private handleGuestError(err: QuickJSHandle, kind: "uncaughtException" | "unhandledRejection"): void {
+    if (this.outcome) return;
+    if (this.cpuExceeded) {
+      this.halted = true;
+      this.sandbox.broken = true;
+      this.end(ExitCode.CPU_TIME_LIMIT, `CPU time limit of ${this.ex.cpuTimeLimitMs} ms exceeded`);
+      return;
+    }
+    if (this.terminated) {
+      this.halted = true;
+      this.end(ExitCode.TERMINATED, "the run was terminated");
+      return;
+    }
+    if (this.exitRequested !== undefined) return;
+    if (this.isOutOfMemory(err)) {
+      this.halted = true;
+      this.sandbox.broken = true;
+      this.end(ExitCode.MEMORY_LIMIT, this.memoryMessage());
+      return;
+    }
+    const kindH = this.context.newString(kind);
+    const text = this.callGuestRaw(this.d.uncaught, err, kindH);
+    kindH.dispose();
+    if (this.outcome || this.ended) return;
+    const message = text ?? this.safeDescribe(err);
+    if (message === "") return; // an 'uncaughtException' listener handled it
+    this.output.write("stderr", message + "\n");
+    this.end(ExitCode.UNCAUGHT, message, true);
+  }
+
+  /** Like callGuest, but a failure while reporting an error does not recurse. */
+  private callGuestRaw(fn: QuickJSHandle, ...args: QuickJSHandle[]): string | undefined {
+    const r = this.enter(() => this.context.callFunction(fn, this.context.undefined, ...args));
+    if (r.error) {
+      const fatal = this.cpuExceeded || this.terminated || this.isOutOfMemory(r.error);
+      r.error.dispose();
+      if (fatal) this.handleGuestError(this.context.undefined, "uncaughtException");
+      return undefined;
+    }
+    const s = this.context.typeof(r.value) === "string" ? this.context.getString(r.value) : undefined;
+    r.value.dispose();
+    return s;
+  }
+
+  private isOutOfMemory(err: QuickJSHandle): boolean {
+    if (this.context.typeof(err) !== "object") return false;
+    try {
+      const msg = this.context.getProp(err, "message");
+      const s = this.context.typeof(msg) === "string" ? this.context.getString(msg) : "";
+      msg.dispose();
+      return s === "out of memory";
+    } catch {
+      return true;
+    }
+  }
+
+  private safeDescribe(err: QuickJSHandle): string {
+    try {
+      const t = this.context.typeof(err);
+      if (t !== "object") return `Uncaught ${t === "string" ? this.context.getString(err) : t}`;
+      const msg = this.context.getProp(err, "message");
+      const s = this.context.typeof(msg) === "string" ? this.context.getString(msg) : "unknown error";
+      msg.dispose();
+      return s;
+    } catch {
+      return "unknown error";
+    }
+  }
+
+  private memoryMessage(): string {
+    return `memory limit of ${Math.round(this.sandbox.memoryLimitBytes / 1048576)} MB exceeded`;
+  }
+
+  private end(code: number, errorMessage?: string, runExitHandlers = false): void {
+    if (this.outcome) return;
+    this.outcome = errorMessage === undefined ? { code } : { code, errorMessage };
+    if (runExitHandlers) this.runExitHandlers(code);
+  }
+
+  /** Node runs 'exit' listeners on a normal end, after process.exit() and after a fatal error. */
+  private runExitHandlers(code: number): number {
+    if (this.halted || this.terminated || this.cpuExceeded) return code;
+    const pending = this.exitRequested;
+    // Let exit listeners run: process.exit() inside them is ignored.
+    this.exitRequested = undefined;
+    const outcome = this.outcome;
+    this.outcome = undefined;
+    const codeH = this.context.newNumber(code);
+    const r = this.enter(() => this.context.callFunction(this.d.emitExit, this.context.undefined, codeH));
+    codeH.dispose();
+    let final = code;
+    if (r.error) {
+      r.error.dispose();
+    } else {
+      if (this.context.typeof(r.value) === "number") final = this.context.getNumber(r.value);
+      r.value.dispose();
+    }
+    const interrupted = this.outcome as { code: number } | undefined;
+    this.outcome = interrupted ?? outcome;
+    if (!interrupted && this.outcome && final !== code) this.outcome = { ...this.outcome, code: final };
+    if (pending !== undefined && this.exitRequested === undefined) this.exitRequested = pending;
+    return final;
+  }
+
+  private finish(): void {
+    if (this.outcome) return;
+    if (this.terminated) {
+      this.end(ExitCode.TERMINATED, "the run was terminated");
+      return;
+    }
+    if (this.exitRequested !== undefined) {
+      const code = this.runExitHandlers(this.exitRequested);
+      if (!this.outcome) this.outcome = { code };
+      return;
+    }
+    const code = this.callNumber(this.d.exitCode);
+    if (this.outcome) return;
+    const final = this.runExitHandlers(code === IDLE ? 0 : code);
+    if (!this.outcome) this.outcome = { code: final };
+  }
+
+  private cleanup(): void {
+    for (const h of this.owned.splice(0)) {
+      try {
+        if (h.alive) h.dispose();
+      } catch {
+        // Freeing a handle of a faulted instance can fail; the instance is discarded.
+      }
+    }
+    try {
+      if (this.context.alive) this.context.dispose();
+    } catch {
+      this.sandbox.broken = true;
+    }
+    if (this.sandbox.atMemoryCap()) this.sandbox.broken = true;
+    try {
+      this.sandbox.runtime.removeInterruptHandler();
+      this.sandbox.runtime.removeModuleLoader();
+    } catch {
+      this.sandbox.broken = true;
+    }
+  }
+
+  private own(h: QuickJSHandle): QuickJSHandle {
+    this.owned.push(h);
+    return h;
+  }
+
+  // -------------------------------------------------------------------------
+  // ES module loading (builtins for now)
+  // -------------------------------------------------------------------------
+
+  private normalizeModule(_base: string, name: string): JSModuleNormalizeResult {
+    return name.startsWith("node:") ? name : name;
+  }
+
+  private loadModule(name: string): JSModuleLoadResult {
+    const bare = name.startsWith("node:") ? name.slice(5) : name;
+    const nameH = this.context.newString(bare);
+    const r = this.enter(() => this.context.callFunction(this.d.builtinExportNames, this.context.undefined, nameH));
+    nameH.dispose();
+    if (r.error) {
+      const message = this.safeDescribe(r.error);
+      r.error.dispose();
+      return { error: guestSafeError(/No such built-in/.test(message) ? `Cannot find module '${name}'` : message) };
+    }
+    const names = JSON.parse(this.context.getString(r.value)) as string[];
+    r.value.dispose();
+    const ids = names.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== "default");
+    const spec = JSON.stringify(bare);
+    return (
+      `const m = globalThis[Symbol.for("quicksand.requireBuiltin")](${spec});\n` +
+      `export default m;\n` +
+      (ids.length ? `export const { ${ids.join(", ")} } = m;\n` : "")
+    );
+  }
+}
+
+/** An Error for the guest without the host's stack (it would name host files). */
+function guestSafeError(message: string): Error {
+  const e = new Error(message);
+  e.stack = `Error: ${message}`;
+  return e;
+}
+
+function yieldToHost(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

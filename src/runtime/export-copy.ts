@@ -1,0 +1,89 @@
+/**
+ * Revives the tagged JSON that the guest's serializer produced for `run()` exports into
+ * host values: primitives, plain objects, arrays, Dates, RegExps, Maps, Sets, typed
+ * arrays, ArrayBuffers and Errors (as plain Error copies). Shared and circular references
+ * are kept. The text comes from the guest, so every node is checked before use.
+ */
+type Node = unknown[];
+
+const TYPED_ARRAYS: Record<string, new (buf: ArrayBuffer) => ArrayBufferView> = {
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
+};
+
+export function reviveExports(text: string): unknown {
+  const refs: unknown[] = [];
+  const bad = (): never => {
+    throw new TypeError("malformed export data from the sandbox");
+  };
+  const str = (v: unknown): string => (typeof v === "string" ? v : bad());
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : bad());
+  const bytes = (v: unknown): Uint8Array<ArrayBuffer> => Uint8Array.from(list(v), (b) => (typeof b === "number" && b >= 0 && b <= 255 ? b : bad()));
+  const revive = (node: unknown): unknown => {
+    const n = list(node) as Node;
+    switch (n[0]) {
+      case "u": return undefined;
+      case "v": return n[1];
+      case "num": return Number(str(n[1]));
+      case "big": return BigInt(str(n[1]));
+      case "ref": {
+        const i = n[1];
+        if (typeof i !== "number" || !(i in refs)) bad();
+        return refs[i as number];
+      }
+    }
+    const id = n[1];
+    if (typeof id !== "number" || id !== refs.length) bad();
+    switch (n[0]) {
+      case "a": {
+        const arr: unknown[] = [];
+        refs.push(arr);
+        for (const item of list(n[2])) arr.push(revive(item));
+        return arr;
+      }
+      case "o": {
+        const obj: Record<string, unknown> = {};
+        refs.push(obj);
+        for (const entry of list(n[2])) {
+          const [k, v] = list(entry);
+          Object.defineProperty(obj, str(k), { value: revive(v), enumerable: true, writable: true, configurable: true });
+        }
+        return obj;
+      }
+      case "d": return push(new Date(typeof n[2] === "number" ? n[2] : NaN));
+      case "re": return push(new RegExp(str(n[2]), str(n[3])));
+      case "m": {
+        const m = push(new Map());
+        for (const entry of list(n[2])) {
+          const [k, v] = list(entry);
+          m.set(revive(k), revive(v));
+        }
+        return m;
+      }
+      case "s": {
+        const s = push(new Set());
+        for (const item of list(n[2])) s.add(revive(item));
+        return s;
+      }
+      case "ab": return push(bytes(n[2]).buffer);
+      case "ta": {
+        const Ctor = TYPED_ARRAYS[str(n[2])] ?? bad();
+        return push(new Ctor(bytes(n[3]).buffer));
+      }
+      case "err": {
+        const e = new Error(str(n[3]));
+        e.name = str(n[2]);
+        e.stack = str(n[4]);
+        if (typeof n[5] === "string") (e as Error & { code?: string }).code = n[5];
+        return push(e);
+      }
+      default:
+        return bad();
+    }
+  };
+  function push<T>(v: T): T {
+    refs.push(v);
+    return v;
+  }
+  return revive(JSON.parse(text));
+}

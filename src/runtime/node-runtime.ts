@@ -1,0 +1,124 @@
+/**
+ * NodeRuntime: the public face of a sandbox. It owns one QuickJS WebAssembly instance
+ * (created on first use, replaced after a limit or a fault) and runs exec/run calls on it
+ * one at a time, each in a fresh guest context.
+ */
+import { EngineLoadError, RuntimeDisposedError } from "../errors.js";
+import { OPS } from "../shims/index.js";
+import { Execution, type ExecOutcome } from "./execution.js";
+import { resolveExecOptions, resolveRuntimeOptions, type ExecOptions, type NodeRuntimeOptions, type ResolvedRuntimeOptions } from "./options.js";
+import { Sandbox } from "./sandbox.js";
+
+export interface ExecResult {
+  /** 0, the guest's exit code, or a limit's code (see ExitCode). */
+  code: number;
+  /** Why the run failed: the uncaught error's stack, or which limit was hit. */
+  errorMessage?: string;
+  /** Everything the guest wrote to stdout (bounded by resourceBudgets.maxOutputBytes). */
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunResult<T = unknown> extends ExecResult {
+  /** The module's exports, copied out of the sandbox. */
+  exports?: T;
+}
+
+/**
+ * Runs untrusted JavaScript in a QuickJS WebAssembly sandbox with a Node.js-shaped world.
+ *
+ * @example
+ * const runtime = new NodeRuntime({ memoryLimit: 64, cpuTimeLimitMs: 1000 });
+ * const r = await runtime.exec("console.log(6 * 7)");
+ * // r.code === 0, r.stdout === "42\n"
+ * runtime.dispose();
+ */
+export class NodeRuntime {
+  readonly #opts: ResolvedRuntimeOptions;
+  #sandbox: Sandbox | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #current: Execution | undefined;
+  #disposed = false;
+  readonly #perfOrigin = performance.now();
+
+  constructor(options?: NodeRuntimeOptions) {
+    this.#opts = resolveRuntimeOptions(options);
+  }
+
+  /** Runs `code` as a CommonJS script (like `node file.js`) and waits until its event loop is empty. */
+  exec(code: string, options?: ExecOptions): Promise<ExecResult> {
+    return this.#schedule("exec", code, options, "script");
+  }
+
+  /** Evaluates `code` as an ES module and returns a copy of its exports. */
+  run<T = unknown>(code: string, filePath?: string): Promise<RunResult<T>> {
+    if (filePath !== undefined && typeof filePath !== "string") {
+      return Promise.reject(new TypeError(`NodeRuntime.run: filePath must be a string, got ${typeof filePath}`));
+    }
+    return this.#schedule("run", code, filePath === undefined ? {} : { filePath }, "module") as Promise<RunResult<T>>;
+  }
+
+  /** Frees the sandbox now. A running exec ends with code 143; later calls reject. Safe to call twice. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (this.#current) this.#current.terminate();
+    else this.#release();
+  }
+
+  /** Ends a running exec (code 143), waits for it to wind down, then disposes. */
+  async terminate(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#current?.terminate();
+    await this.#queue.catch(() => {});
+    this.#release();
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  #schedule(method: string, code: string, options: unknown, kind: "script" | "module"): Promise<ExecOutcome> {
+    if (this.#disposed) return Promise.reject(new RuntimeDisposedError(method));
+    if (typeof code !== "string") {
+      return Promise.reject(new TypeError(`NodeRuntime.${method}: code must be a string, got ${code === null ? "null" : typeof code}`));
+    }
+    let ex;
+    try {
+      ex = resolveExecOptions(this.#opts, options, `NodeRuntime.${method}`);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const job = this.#queue.then(async () => {
+      if (this.#disposed) throw new RuntimeDisposedError(method);
+      const sandbox = await this.#acquire();
+      const execution = new Execution(sandbox, this.#opts, ex, OPS, this.#perfOrigin);
+      this.#current = execution;
+      try {
+        return await execution.start(kind, code);
+      } finally {
+        this.#current = undefined;
+        if (sandbox.broken || this.#disposed) this.#release();
+      }
+    });
+    this.#queue = job.catch(() => {});
+    return job;
+  }
+
+  async #acquire(): Promise<Sandbox> {
+    if (this.#sandbox && !this.#sandbox.broken) return this.#sandbox;
+    this.#release();
+    try {
+      this.#sandbox = await Sandbox.create(this.#opts.variant, this.#opts.memoryLimitBytes);
+    } catch (e) {
+      throw new EngineLoadError(e);
+    }
+    return this.#sandbox;
+  }
+
+  #release(): void {
+    this.#sandbox?.dispose();
+    this.#sandbox = undefined;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * NodeRuntime options: their types, defaults and validation. Every option is checked
+ * when the runtime is constructed, and a bad value is a TypeError that names it.
+ */
+import { createNodeDriver } from "../driver/node-driver.js";
+import type { SystemDriver } from "../driver/types.js";
+import type { PayloadLimits } from "./bridge/bridge.js";
+import { resolveRuntimeDriver, type RuntimeDriverFactory } from "./runtime-driver.js";
+import type { StdioHandler } from "./stdio.js";
+import type { WasmVariant } from "../wasm/variants.js";
+
+export type TimingMitigation = "freeze" | "off";
+
+export interface ResourceBudgets {
+  /** Characters of stdout + stderr one exec may produce before output is cut. Default 1 MiB. */
+  maxOutputBytes?: number;
+}
+
+export interface NodeRuntimeOptions {
+  /** The capabilities and permissions the guest gets. Default: `createNodeDriver()` (deny all). */
+  systemDriver?: SystemDriver;
+  /** Hard memory cap of the sandbox in MB. Default 128. */
+  memoryLimit?: number;
+  /** CPU time budget of one exec/run in ms; exceeding it ends the run with exit code 124. Default 30 000. */
+  cpuTimeLimitMs?: number;
+  /** "freeze" (default) stops the guest's clocks for the whole run; "off" gives real clocks. */
+  timingMitigation?: TimingMitigation;
+  /** Receives guest output as it is written. */
+  onStdio?: StdioHandler;
+  /** Largest single payload crossing the bridge, each way. Default 32 MiB. */
+  payloadLimits?: Partial<PayloadLimits>;
+  resourceBudgets?: ResourceBudgets;
+  /** Engine choice; see createQuickJSRuntimeDriverFactory. */
+  runtimeDriverFactory?: RuntimeDriverFactory;
+}
+
+export interface ExecOptions {
+  /** File name the code runs as (resolution base and stack traces). Default `<cwd>/index.js`. */
+  filePath?: string;
+  /** Extra environment variables for this run, over processConfig.env. */
+  env?: Record<string, string>;
+  /** Working directory for this run. Default processConfig.cwd or "/root". */
+  cwd?: string;
+  /** Text the guest reads from process.stdin. */
+  stdin?: string;
+  cpuTimeLimitMs?: number;
+  timingMitigation?: TimingMitigation;
+  onStdio?: StdioHandler;
+}
+
+export interface ResolvedRuntimeOptions {
+  driver: SystemDriver;
+  memoryLimitBytes: number;
+  cpuTimeLimitMs: number;
+  timingMitigation: TimingMitigation;
+  onStdio?: StdioHandler;
+  payloadLimits: PayloadLimits;
+  maxOutputBytes: number;
+  variant: WasmVariant;
+}
+
+export const DEFAULTS = Object.freeze({
+  memoryLimitMb: 128,
+  cpuTimeLimitMs: 30_000,
+  payloadBytes: 32 * 1024 * 1024,
+  maxOutputBytes: 1024 * 1024,
+});
+
+const RUNTIME_KEYS = new Set([
+  "systemDriver", "memoryLimit", "cpuTimeLimitMs", "timingMitigation", "onStdio", "payloadLimits",
+  "resourceBudgets", "runtimeDriverFactory",
+]);
+const EXEC_KEYS = new Set(["filePath", "env", "cwd", "stdin", "cpuTimeLimitMs", "timingMitigation", "onStdio"]);
+
+function fail(where: string, message: string): never {
+  throw new TypeError(`${where}: ${message}`);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "undefined") return String(v);
+  return Array.isArray(v) ? "an array" : typeof v;
+}
+
+function checkKeys(where: string, o: object, valid: Set<string>): void {
+  for (const k of Object.keys(o)) {
+    if (!valid.has(k)) fail(where, `unknown option "${k}"; valid options are ${[...valid].join(", ")}`);
+  }
+}
+
+function positive(where: string, name: string, v: unknown, allowInfinity = false): number {
+  if (typeof v !== "number" || Number.isNaN(v) || v <= 0 || (!allowInfinity && !Number.isFinite(v))) {
+    fail(where, `${name} must be a positive number${allowInfinity ? " (or Infinity)" : ""}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function timing(where: string, v: unknown): TimingMitigation {
+  if (v !== "freeze" && v !== "off") fail(where, `timingMitigation must be "freeze" or "off", got ${describe(v)}`);
+  return v;
+}
+
+function stdioHandler(where: string, v: unknown): StdioHandler {
+  if (typeof v !== "function") fail(where, `onStdio must be a function, got ${describe(v)}`);
+  return v as StdioHandler;
+}
+
+export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions {
+  const where = "NodeRuntime";
+  if (options === undefined) options = {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) fail(where, `options must be an object, got ${describe(options)}`);
+  const o = options as NodeRuntimeOptions;
+  checkKeys(where, o, RUNTIME_KEYS);
+  const driver = o.systemDriver ?? createNodeDriver();
+  if (typeof driver !== "object" || driver === null || (driver as { kind?: unknown }).kind !== "node") {
+    fail(where, "systemDriver must come from createNodeDriver()");
+  }
+  const memoryLimitMb = o.memoryLimit === undefined ? DEFAULTS.memoryLimitMb : positive(where, "memoryLimit (MB)", o.memoryLimit);
+  if (memoryLimitMb > 4096) fail(where, `memoryLimit must be at most 4096 MB (the 32-bit WebAssembly address space), got ${memoryLimitMb}`);
+  const payload = o.payloadLimits ?? {};
+  if (typeof payload !== "object" || payload === null) fail(where, `payloadLimits must be an object, got ${describe(payload)}`);
+  checkKeys(`${where}: payloadLimits`, payload, new Set(["requestBytes", "responseBytes"]));
+  const budgets = o.resourceBudgets ?? {};
+  if (typeof budgets !== "object" || budgets === null) fail(where, `resourceBudgets must be an object, got ${describe(budgets)}`);
+  checkKeys(`${where}: resourceBudgets`, budgets, new Set(["maxOutputBytes"]));
+  return {
+    driver,
+    memoryLimitBytes: Math.floor(memoryLimitMb * 1024 * 1024),
+    cpuTimeLimitMs: o.cpuTimeLimitMs === undefined ? DEFAULTS.cpuTimeLimitMs : positive(where, "cpuTimeLimitMs", o.cpuTimeLimitMs, true),
+    timingMitigation: o.timingMitigation === undefined ? "freeze" : timing(where, o.timingMitigation),
+    onStdio: o.onStdio === undefined ? undefined : stdioHandler(where, o.onStdio),
+    payloadLimits: {
+      requestBytes: payload.requestBytes === undefined ? DEFAULTS.payloadBytes : positive(where, "payloadLimits.requestBytes", payload.requestBytes),
+      responseBytes: payload.responseBytes === undefined ? DEFAULTS.payloadBytes : positive(where, "payloadLimits.responseBytes", payload.responseBytes),
+    },
+    maxOutputBytes: budgets.maxOutputBytes === undefined ? DEFAULTS.maxOutputBytes : positive(where, "resourceBudgets.maxOutputBytes", budgets.maxOutputBytes),
+    variant: resolveRuntimeDriver(o.runtimeDriverFactory),
+  };
+}
+
+export interface ResolvedExecOptions {
+  filePath: string;
+  cwd: string;
+  env: Map<string, string>;
+  stdin: string;
+  cpuTimeLimitMs: number;
+  timingMitigation: TimingMitigation;
+  onStdio: StdioHandler[];
+}
+
+function absolutePath(where: string, name: string, v: unknown): string {
+  if (typeof v !== "string" || !v.startsWith("/") || v.includes("\0")) fail(where, `${name} must be an absolute POSIX path, got ${describe(v)}`);
+  return v;
+}
+
+export function resolveExecOptions(rt: ResolvedRuntimeOptions, options: unknown, where: string): ResolvedExecOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) fail(where, `options must be an object, got ${describe(options)}`);
+  const o = options as ExecOptions;
+  checkKeys(where, o, EXEC_KEYS);
+  const pc = rt.driver.processConfig;
+  const cwd = o.cwd === undefined ? pc.cwd ?? "/root" : absolutePath(where, "cwd", o.cwd);
+  const env = new Map(Object.entries(pc.env ?? {}));
+  if (o.env !== undefined) {
+    if (typeof o.env !== "object" || o.env === null || Array.isArray(o.env)) fail(where, `env must be an object of strings, got ${describe(o.env)}`);
+    for (const [k, v] of Object.entries(o.env)) {
+      if (typeof v !== "string") fail(where, `env.${k} must be a string, got ${describe(v)}`);
+      env.set(k, v);
+    }
+  }
+  if (o.stdin !== undefined && typeof o.stdin !== "string") fail(where, `stdin must be a string, got ${describe(o.stdin)}`);
+  const handlers: StdioHandler[] = [];
+  if (rt.onStdio) handlers.push(rt.onStdio);
+  if (o.onStdio !== undefined) handlers.push(stdioHandler(where, o.onStdio));
+  return {
+    filePath: o.filePath === undefined ? `${cwd === "/" ? "" : cwd}/index.js` : absolutePath(where, "filePath", o.filePath),
+    cwd,
+    env,
+    stdin: o.stdin ?? pc.stdin ?? "",
+    cpuTimeLimitMs: o.cpuTimeLimitMs === undefined ? rt.cpuTimeLimitMs : positive(where, "cpuTimeLimitMs", o.cpuTimeLimitMs, true),
+    timingMitigation: o.timingMitigation === undefined ? rt.timingMitigation : timing(where, o.timingMitigation),
+    onStdio: handlers,
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The guest bootstrap: the first code each exec runs inside QuickJS. The host calls the
+ * exported function with the two bridge functions and the exec's configuration; it
+ * installs Node's globals and returns the dispatcher the host's event loop drives.
+ *
+ * Start-up cost is parse cost, so the bootstrap carries only the bridge, the unit loader
+ * and the clocks. `console`, `process`, timers and everything else are units loaded on
+ * first touch: `console.log(1)` loads console and format, not inspect.
+ *
+ * Nothing here is trusted by the host: it is ordinary guest code calling ops.
+ */
+import * as host from "../_internal/host.js";
+import * as primordials from "../_internal/primordials.js";
+import * as loader from "../module/guest.js";
+import type * as ConsoleUnit from "../console/guest.js";
+import type * as ProcessUnit from "../process/guest.js";
+import type * as TimersUnit from "../timers/guest.js";
+import type * as SerializeUnit from "../_internal/serialize.js";
+import type * as CjsUnit from "../_internal/cjs.js";
+import type * as UncaughtUnit from "../_internal/uncaught.js";
+import { installClock, type ClockConfig } from "./clock.js";
+
+export interface BootstrapConfig extends ClockConfig {
+  process: ProcessUnit.ProcessInit;
+}
+
+type HostCall = (name: string, ...args: unknown[]) => unknown;
+type HostCallAsync = (name: string, ...args: unknown[]) => number;
+
+const IDLE = -1;
+const CONSOLE_METHODS = [
+  "log", "info", "debug", "error", "warn", "dir", "dirxml", "trace", "assert", "count", "countReset",
+  "group", "groupCollapsed", "groupEnd", "time", "timeEnd", "timeLog", "table",
+] as const;
+const TIMER_NAMES = ["setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate"] as const;
+
+export default function bootstrap(call: HostCall, callAsync: HostCallAsync, configJson: string) {
+  const config = JSON.parse(configJson) as BootstrapConfig;
+  host.initHost(call, callAsync);
+  loader.registerUnit("quicksand:internal/host", host);
+  loader.registerUnit("quicksand:internal/primordials", primordials);
+  loader.registerUnit("quicksand:internal/module", loader);
+
+  const g = globalThis as Record<string, unknown>;
+  const define = (name: string, value: unknown, enumerable = false) =>
+    Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable });
+  /** A global made on first read (and replaceable by assignment, as in Node). */
+  const defineLazy = (name: string, make: () => unknown, enumerable = false) =>
+    Object.defineProperty(g, name, {
+      get() {
+        const value = make();
+        define(name, value, enumerable);
+        return value;
+      },
+      set(value) {
+        define(name, value, enumerable);
+      },
+      configurable: true,
+      enumerable,
+    });
+
+  const clock = installClock(config);
+  const timers = loader.lazy<typeof TimersUnit>("quicksand:internal/timers");
+  const cjs = loader.lazy<typeof CjsUnit>("quicksand:internal/cjs");
+  let proc: ReturnType<typeof ProcessUnit.createProcess> | undefined;
+  const processState = () =>
+    (proc ??= (loader.loadUnit("quicksand:internal/process") as typeof ProcessUnit).createProcess(config.process, {
+      hrNow: clock.perfNow,
+      uptime: clock.uptime,
+    }));
+  let fullConsole: ReturnType<typeof ConsoleUnit.createConsole> | undefined;
+  const full = () => (fullConsole ??= (loader.loadUnit("quicksand:internal/console") as typeof ConsoleUnit).createConsole(clock.perfNow));
+  /**
+   * The console global starts as forwarders. log/info/debug/error/warn try the host's
+   * primitive-only fast path first; anything else (objects, format strings, groups)
+   * loads the full console, which then serves every later call.
+   */
+  const consoleObject = () => {
+    const c: Record<string, unknown> = {};
+    for (const name of CONSOLE_METHODS) {
+      const fd = name === "error" || name === "warn" ? 2 : 1;
+      const fast = name === "log" || name === "info" || name === "debug" || name === "error" || name === "warn";
+      c[name] = {
+        [name]: (...args: unknown[]) => {
+          if (fast && fullConsole === undefined && host.callOp("stdio.print", fd, ...args) === true) return;
+          return (full()[name as keyof typeof fullConsole] as (...a: unknown[]) => unknown)(...args);
+        },
+      }[name];
+    }
+    return c;
+  };
+
+  define("global", globalThis);
+  defineLazy("console", consoleObject);
+  defineLazy("process", () => processState().process);
+  for (const name of TIMER_NAMES) {
+    // Small forwarders: the timers unit loads when the first timer is set.
+    const forward = { [name]: (...args: unknown[]) => (timers()[name] as (...a: unknown[]) => unknown)(...args) }[name]!;
+    define(name, forward, true);
+  }
+  if (typeof g.queueMicrotask !== "function") {
+    const resolved = Promise.resolve();
+    define("queueMicrotask", (cb: () => void) => {
+      if (typeof cb !== "function") throw new TypeError('The "callback" argument must be of type function');
+      void resolved.then(cb);
+    }, true);
+  }
+  loader.provideBuiltin("process", () => g.process);
+  loader.provideBuiltin("console", () => g.console);
+  loader.provideBuiltin("timers", () => {
+    const t = timers();
+    return Object.fromEntries(TIMER_NAMES.map((n) => [n, t[n]]));
+  });
+  // For ES modules: `import x from "node:x"` compiles to a lookup through this symbol.
+  Object.defineProperty(g, Symbol.for("quicksand.requireBuiltin"), { value: loader.requireBuiltin });
+
+  const timersLoaded = () => loader.isLoaded("quicksand:internal/timers");
+
+  return {
+    /** Brand check for ArrayBuffer arguments (the intrinsic getter, captured now). */
+    arrayBufferByteLength: primordials.ArrayBufferByteLength,
+    tick: (now: number) => (timersLoaded() ? timers().tick(now) : IDLE),
+    runTicks: () => (timersLoaded() ? timers().runTicks() : 0),
+    settle: host.settle,
+    runMain: (fn: (...a: unknown[]) => unknown, filename: string) => cjs().runMain(fn, filename),
+    serialize: (value: unknown) => (loader.loadUnit("quicksand:internal/serialize") as typeof SerializeUnit).serialize(value),
+    builtinExportNames: (name: string) => JSON.stringify(Object.keys(loader.requireBuiltin(name) as object)),
+    exitCode: () => proc?.exitCode() ?? 0,
+    emitExit: (code: number) => (proc ? proc.emitExit(code) : code),
+    /**
+     * Decides what an uncaught error means: handled by an 'uncaughtException'
+     * listener (returns ""), or fatal (returns the text Node would print).
+     */
+    uncaught(err: unknown, kind: "uncaughtException" | "unhandledRejection"): string {
+      if (proc) {
+        const p = proc.process;
+        if (err instanceof (loader.loadUnit("quicksand:internal/process") as typeof ProcessUnit).ProcessExit) return "";
+        if (kind === "unhandledRejection" && p.listenerCount("unhandledRejection") > 0) {
+          p.emit("unhandledRejection", err);
+          return "";
+        }
+        if (p.listenerCount("uncaughtException") > 0) {
+          p.emit("uncaughtException", err, kind);
+          return "";
+        }
+      }
+      return (loader.loadUnit("quicksand:internal/uncaught") as typeof UncaughtUnit).describeUncaught(err, kind);
+    },
+  };
+}

@@ -1,0 +1,10 @@
+/**
+ * The op table: every host op any shim declares. This list is the whole surface the
+ * guest can reach on the host.
+ */
+import { opTable } from "../runtime/bridge/op.js";
+import { moduleOps } from "./module/host.js";
+import { processOps } from "./process/host.js";
+import { stdioOps } from "./stdio/host.js";
+
+export const OPS = opTable(processOps, stdioOps, moduleOps);
