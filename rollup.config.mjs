@@ -12,6 +12,8 @@
 import { readdirSync, existsSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import commonjs from "@rollup/plugin-commonjs";
+import nodeResolve from "@rollup/plugin-node-resolve";
 import terser from "@rollup/plugin-terser";
 import dts from "rollup-plugin-dts";
 import { guestBundles, typescript, GUEST_DIR } from "./scripts/rollup-plugins.mjs";
@@ -42,12 +44,17 @@ function units() {
 const UNITS = units();
 const FILE_TO_ID = new Map(Object.entries(UNITS).map(([id, file]) => [file, id]));
 
-/** Makes imports of other units external, mapped to their unit ids. */
+/**
+ * Makes imports of other units external, mapped to their unit ids. In guest sources,
+ * `node:x` always means the sandbox's own builtin (external, loaded at run time), while a
+ * bare specifier such as "buffer/" is an npm port bundled into the importing unit.
+ */
 function unitExternals(self, inline = []) {
   const inlineFiles = new Set(inline.map((u) => join(SHIMS, `${u}.ts`)));
   return {
     name: "quicksand-unit-externals",
     resolveId(source, importer) {
+      if (source.startsWith("node:")) return { id: source, external: true };
       if (!importer || !source.startsWith(".")) return null;
       const base = join(dirname(importer), source.replace(/\.js$/, ""));
       const file = base.endsWith(".ts") ? base : `${base}.ts`;
@@ -79,7 +86,13 @@ const unitBuilds = Object.entries(UNITS)
   .filter(([, file]) => !BOOTSTRAP_INLINE.some((u) => join(SHIMS, `${u}.ts`) === file))
   .map(([id, file]) => ({
     input: file,
-    plugins: [unitExternals(file), typescript(), minify],
+    plugins: [
+      unitExternals(file),
+      typescript(),
+      nodeResolve({ browser: true, preferBuiltins: false }),
+      commonjs(),
+      minify,
+    ],
     output: {
       file: `${GUEST_DIR}/units/${encodeURIComponent(id)}.js`,
       format: "cjs",
