@@ -22,10 +22,10 @@ const root = dirname(fileURLToPath(import.meta.url));
 const SHIMS = join(root, "src", "shims");
 
 /** Shim folders whose guest.ts is a Node builtin module, by module name. */
-const BUILTINS = { util: "util" };
+const BUILTINS = { util: "util", buffer: "buffer" };
 
 /** Units the bootstrap carries inline (and registers under their ids). */
-export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "module/guest"];
+export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "_internal/loop-clock", "module/guest"];
 
 /** Every guest unit: id -> source file. */
 function units() {
@@ -45,6 +45,24 @@ const UNITS = units();
 const FILE_TO_ID = new Map(Object.entries(UNITS).map(([id, file]) => [file, id]));
 
 /**
+ * Node builtin names that bundled npm ports require (readable-stream needs events,
+ * buffer, util, string_decoder, process). They must resolve to the sandbox's builtin
+ * (one instance per context), never to a second bundled copy of the npm package.
+ */
+const PORTED_BUILTINS = new Set(["events", "buffer", "util", "stream", "string_decoder", "process"]);
+
+/**
+ * `node:<name>` when `source` names a sandbox builtin: a bare name anywhere, and the
+ * "name/" trailing-slash form only from npm code (`require("process/")`). In our own
+ * shims "buffer/" means "bundle the npm port", which is how a builtin wraps its port.
+ */
+function sandboxBuiltinFor(source, importer) {
+  const fromNpm = importer !== undefined && importer.includes(`${sep}node_modules${sep}`);
+  const name = source.endsWith("/") && fromNpm ? source.slice(0, -1) : source;
+  return PORTED_BUILTINS.has(name) ? `node:${name}` : null;
+}
+
+/**
  * Makes imports of other units external, mapped to their unit ids. In guest sources,
  * `node:x` always means the sandbox's own builtin (external, loaded at run time), while a
  * bare specifier such as "buffer/" is an npm port bundled into the importing unit.
@@ -55,6 +73,8 @@ function unitExternals(self, inline = []) {
     name: "quicksand-unit-externals",
     resolveId(source, importer) {
       if (source.startsWith("node:")) return { id: source, external: true };
+      const builtin = sandboxBuiltinFor(source, importer);
+      if (builtin) return { id: builtin, external: true };
       if (!importer || !source.startsWith(".")) return null;
       const base = join(dirname(importer), source.replace(/\.js$/, ""));
       const file = base.endsWith(".ts") ? base : `${base}.ts`;
@@ -65,7 +85,8 @@ function unitExternals(self, inline = []) {
   };
 }
 
-const minify = terser({ ecma: 2022, module: false, compress: { passes: 1, negate_iife: false, side_effects: false }, mangle: true, format: { comments: false } });
+// Names stay: guest code sees them (`buf.constructor.name`, inspect's class names).
+const minify = terser({ ecma: 2022, module: false, compress: { passes: 1, negate_iife: false, side_effects: false }, mangle: true, keep_classnames: true, keep_fnames: true, format: { comments: false } });
 
 const bootstrap = {
   input: join(SHIMS, "bootstrap", "guest.ts"),
@@ -131,4 +152,3 @@ export default (args) => {
   return guestOnly ? guest : [...guest, ...library];
 };
 void relative;
-void sep;

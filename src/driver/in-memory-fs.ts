@@ -5,7 +5,7 @@
  */
 import { Volume, createFsFromVolume } from "memfs";
 import { showValue, typeName } from "./describe-value";
-import type { VirtualDirEntry, VirtualFileSystem, VirtualStat } from "./types";
+import type { VirtualDirEntry, VirtualFileHandle, VirtualFileSystem, VirtualOpenFlags, VirtualStat } from "./types";
 
 /** A VirtualFileSystem whose synchronous methods are all present. */
 export type InMemoryFileSystem = Required<VirtualFileSystem>;
@@ -131,11 +131,95 @@ interface MemfsDirent {
   isSymbolicLink(): boolean;
 }
 
+const OPEN_FLAGS: readonly VirtualOpenFlags[] = ["r", "r+", "w", "wx", "w+", "wx+", "a", "ax", "a+", "ax+"];
+
+function checkFlags(flags: unknown): VirtualOpenFlags {
+  if (typeof flags === "string" && (OPEN_FLAGS as readonly string[]).includes(flags)) return flags as VirtualOpenFlags;
+  throw nodeStyleError(
+    TypeError,
+    "ERR_INVALID_ARG_VALUE",
+    `The argument 'flags' must be one of ${OPEN_FLAGS.join(", ")}. Received ${showValue(flags)}`,
+  );
+}
+
+function checkNumber(value: unknown, name: string): number {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  throw nodeStyleError(
+    TypeError,
+    "ERR_INVALID_ARG_TYPE",
+    `The "${name}" argument must be a finite number. Received ${typeName(value)}`,
+  );
+}
+
+function checkLength(value: unknown, name: string): number {
+  const n = checkNumber(value, name);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    throw nodeStyleError(RangeError as unknown as ErrorConstructor, "ERR_OUT_OF_RANGE", `The value of "${name}" is out of range. It must be a non-negative integer. Received ${n}`);
+  }
+  return n;
+}
+
+function toBytes(data: Uint8Array | string): Uint8Array {
+  return typeof data === "string" ? new TextEncoder().encode(data) : data;
+}
+
+type Memfs = ReturnType<typeof createFsFromVolume>;
+
+/** An open memfs file descriptor. memfs honours O_APPEND for positional writes itself. */
+class InMemoryFileHandle implements Required<VirtualFileHandle> {
+  #fd: number | undefined;
+  constructor(
+    private readonly mem: Memfs,
+    fd: number,
+  ) {
+    this.#fd = fd;
+  }
+  #open(syscall: string): number {
+    if (this.#fd === undefined) throw nodeStyleError(Error, "EBADF", `EBADF: bad file descriptor, ${syscall}`, { errno: -9, syscall });
+    return this.#fd;
+  }
+  readSync(length: number, position: number): Uint8Array {
+    const fd = this.#open("read");
+    const buffer = new Uint8Array(checkLength(length, "length"));
+    const n = this.mem.readSync(fd, buffer, 0, buffer.length, checkLength(position, "position"));
+    return buffer.slice(0, n);
+  }
+  writeSync(data: Uint8Array, position: number): number {
+    const fd = this.#open("write");
+    const bytes = checkData(data);
+    if (typeof bytes === "string") return this.writeSync(toBytes(bytes), position);
+    // Copy, so the caller may reuse its buffer at once.
+    return this.mem.writeSync(fd, bytes.slice(), 0, bytes.length, checkLength(position, "position"));
+  }
+  statSync(): VirtualStat {
+    return toVirtualStat(this.mem.fstatSync(this.#open("fstat")) as MemfsStats);
+  }
+  truncateSync(length: number): void {
+    this.mem.ftruncateSync(this.#open("ftruncate"), checkLength(length, "length"));
+  }
+  syncSync(): void {
+    this.#open("fsync");
+  }
+  closeSync(): void {
+    const fd = this.#open("close");
+    this.#fd = undefined;
+    this.mem.closeSync(fd);
+  }
+  read = async (length: number, position: number) => this.readSync(length, position);
+  write = async (data: Uint8Array, position: number) => this.writeSync(data, position);
+  stat = async () => this.statSync();
+  truncate = async (length: number) => this.truncateSync(length);
+  sync = async () => this.syncSync();
+  close = async () => this.closeSync();
+}
+
 /**
  * Creates an empty in-memory filesystem (just `/`). Errors carry Node's `code`, `errno`,
- * `syscall` and `path` (`ENOENT`, `EEXIST`, `ENOTDIR`, `EISDIR`, `ENOTEMPTY`). Bytes
- * returned are fresh `Uint8Array` copies, and bytes written are copied in, so neither side
- * can change the other's data afterwards. Paths must be absolute POSIX paths.
+ * `syscall` and `path` (`ENOENT`, `EEXIST`, `ENOTDIR`, `EISDIR`, `ENOTEMPTY`, `EINVAL`,
+ * `ELOOP`). Bytes returned are fresh `Uint8Array` copies, and bytes written are copied in,
+ * so neither side can change the other's data afterwards. Paths must be absolute POSIX
+ * paths. It implements every optional method of VirtualFileSystem (symbolic and hard
+ * links, modes, times, file handles) with its synchronous counterpart.
  *
  * Unlike Node's `fs.writeFile`, `writeFile` creates missing parent directories, so a fresh
  * filesystem can be populated directly.
@@ -146,6 +230,14 @@ interface MemfsDirent {
  */
 export function createInMemoryFileSystem(): InMemoryFileSystem {
   const mem = createFsFromVolume(new Volume());
+
+  const lstatOrNull = (path: string): MemfsStats | undefined => {
+    try {
+      return mem.lstatSync(path) as MemfsStats;
+    } catch {
+      return undefined;
+    }
+  };
 
   const readFileSync = (path: string): Uint8Array => {
     const bytes = mem.readFileSync(checkPath(path)) as Uint8Array;
@@ -217,8 +309,93 @@ export function createInMemoryFileSystem(): InMemoryFileSystem {
     mem.rmdirSync(checkPath(path));
   };
 
+  /**
+   * memfs lets a rename replace a non-empty directory, put a file over a directory and
+   * move a directory into itself; rename(2) refuses all three. Check them first.
+   */
   const renameSync = (oldPath: string, newPath: string): void => {
-    mem.renameSync(checkPath(oldPath, "oldPath"), checkPath(newPath, "newPath"));
+    checkPath(oldPath, "oldPath");
+    checkPath(newPath, "newPath");
+    const fail = (code: string, errno: number, description: string): never => {
+      throw Object.assign(systemError(code, errno, description, "rename", oldPath), {
+        message: `${code}: ${description}, rename '${oldPath}' -> '${newPath}'`,
+        dest: newPath,
+      });
+    };
+    const source = lstatOrNull(oldPath);
+    if (!source) fail("ENOENT", -2, "no such file or directory");
+    if (oldPath === newPath) return;
+    if (source!.isDirectory() && newPath.startsWith(`${oldPath}/`)) fail("EINVAL", -22, "invalid argument");
+    const target = lstatOrNull(newPath);
+    if (target) {
+      if (source!.isDirectory()) {
+        if (!target.isDirectory()) fail("ENOTDIR", -20, "not a directory");
+        if (mem.readdirSync(newPath).length > 0) fail("ENOTEMPTY", -39, "directory not empty");
+        mem.rmdirSync(newPath);
+      } else if (target.isDirectory()) {
+        fail("EISDIR", -21, "illegal operation on a directory");
+      }
+    }
+    mem.renameSync(oldPath, newPath);
+  };
+
+  const lstatSync = (path: string): VirtualStat => toVirtualStat(mem.lstatSync(checkPath(path)) as MemfsStats);
+
+  const symlinkSync = (target: string, linkPath: string): void => {
+    if (typeof target !== "string" || target === "" || target.includes("\0")) {
+      throw nodeStyleError(TypeError, "ERR_INVALID_ARG_VALUE", `The argument 'target' must be a non-empty string without null bytes. Received ${showValue(target)}`);
+    }
+    mem.symlinkSync(target, checkPath(linkPath, "linkPath"));
+  };
+
+  const readlinkSync = (path: string): string => String(mem.readlinkSync(checkPath(path)));
+
+  const realpathSync = (path: string): string => String(mem.realpathSync(checkPath(path)));
+
+  const linkSync = (existingPath: string, newPath: string): void => {
+    checkPath(existingPath, "existingPath");
+    checkPath(newPath, "newPath");
+    // memfs reports ENOENT for a directory; link(2) says EPERM.
+    if (lstatOrNull(existingPath)?.isDirectory()) {
+      throw Object.assign(systemError("EPERM", -1, "operation not permitted", "link", existingPath), {
+        message: `EPERM: operation not permitted, link '${existingPath}' -> '${newPath}'`,
+        dest: newPath,
+      });
+    }
+    mem.linkSync(existingPath, newPath);
+  };
+
+  const chmodSync = (path: string, mode: number): void => {
+    mem.chmodSync(checkPath(path), checkLength(mode, "mode") & 0o7777);
+  };
+
+  const utimesSync = (path: string, atime: number, mtime: number): void => {
+    mem.utimesSync(checkPath(path), checkNumber(atime, "atime"), checkNumber(mtime, "mtime"));
+  };
+
+  const truncateSync = (path: string, length: number): void => {
+    mem.truncateSync(checkPath(path), checkLength(length, "length"));
+  };
+
+  const appendFileSync = (path: string, data: Uint8Array | string): void => {
+    mem.appendFileSync(checkPath(path), checkData(data));
+  };
+
+  const copyFileSync = (src: string, dest: string, options?: { exclusive?: boolean }): void => {
+    checkPath(src, "src");
+    checkPath(dest, "dest");
+    const exclusive = options?.exclusive === true;
+    mem.copyFileSync(src, dest, exclusive ? 1 : 0);
+  };
+
+  const accessSync = (path: string, mode = 0): void => {
+    mem.accessSync(checkPath(path), checkLength(mode, "mode") & 7);
+  };
+
+  const openSync = (path: string, flags: VirtualOpenFlags, mode = 0o666): VirtualFileHandle => {
+    checkPath(path);
+    const fd = mem.openSync(path, checkFlags(flags), checkLength(mode, "mode") & 0o7777);
+    return new InMemoryFileHandle(mem, fd);
   };
 
   return Object.freeze({
@@ -234,6 +411,18 @@ export function createInMemoryFileSystem(): InMemoryFileSystem {
     removeFileSync,
     removeDirSync,
     renameSync,
+    lstatSync,
+    symlinkSync,
+    readlinkSync,
+    realpathSync,
+    linkSync,
+    chmodSync,
+    utimesSync,
+    truncateSync,
+    appendFileSync,
+    copyFileSync,
+    accessSync,
+    openSync,
     readFile: async (path: string) => readFileSync(path),
     readTextFile: async (path: string) => readTextFileSync(path),
     readDir: async (path: string) => readDirSync(path),
@@ -246,5 +435,17 @@ export function createInMemoryFileSystem(): InMemoryFileSystem {
     removeFile: async (path: string) => removeFileSync(path),
     removeDir: async (path: string) => removeDirSync(path),
     rename: async (oldPath: string, newPath: string) => renameSync(oldPath, newPath),
+    lstat: async (path: string) => lstatSync(path),
+    symlink: async (target: string, linkPath: string) => symlinkSync(target, linkPath),
+    readlink: async (path: string) => readlinkSync(path),
+    realpath: async (path: string) => realpathSync(path),
+    link: async (existingPath: string, newPath: string) => linkSync(existingPath, newPath),
+    chmod: async (path: string, mode: number) => chmodSync(path, mode),
+    utimes: async (path: string, atime: number, mtime: number) => utimesSync(path, atime, mtime),
+    truncate: async (path: string, length: number) => truncateSync(path, length),
+    appendFile: async (path: string, data: Uint8Array | string) => appendFileSync(path, data),
+    copyFile: async (src: string, dest: string, options?: { exclusive?: boolean }) => copyFileSync(src, dest, options),
+    access: async (path: string, mode?: number) => accessSync(path, mode),
+    open: async (path: string, flags: VirtualOpenFlags, mode?: number) => openSync(path, flags, mode),
   });
 }

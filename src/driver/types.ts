@@ -127,9 +127,51 @@ export interface VirtualStat {
 }
 
 /**
- * A filesystem the sandbox sees. The async methods are the contract; each `*Sync`
- * counterpart is optional and, when present, serves the guest's synchronous fs API
- * in-process. Errors carry a Node-style `code` (`ENOENT`, `EEXIST`, ...).
+ * How a file is opened, as Node's string flags: `r` read, `r+` read/write, `w` create or
+ * truncate for writing, `a` append (`+` adds reading, `x` fails when the file exists).
+ * Synchronous-I/O flags (`rs+`, `as`) arrive as their plain counterparts.
+ */
+export type VirtualOpenFlags = "r" | "r+" | "w" | "wx" | "w+" | "wx+" | "a" | "ax" | "a+" | "ax+";
+
+/**
+ * An open file of a VirtualFileSystem. Reads and writes are positional: the sandbox keeps
+ * each descriptor's file position itself, so a handle never has to. For a file opened in
+ * append mode (`a`, `a+`, ...) `write` appends whatever `position` says, as O_APPEND does.
+ */
+export interface VirtualFileHandle {
+  /** Up to `length` bytes starting at `position`; fewer (or none) at the end of the file. */
+  read(length: number, position: number): Promise<Uint8Array>;
+  /** Writes all of `data` at `position` and returns the number of bytes written. */
+  write(data: Uint8Array, position: number): Promise<number>;
+  stat(): Promise<VirtualStat>;
+  truncate(length: number): Promise<void>;
+  /** Flushes to storage (fsync); may do nothing for a memory-backed file. */
+  sync?(): Promise<void>;
+  close(): Promise<void>;
+
+  readSync?(length: number, position: number): Uint8Array;
+  writeSync?(data: Uint8Array, position: number): number;
+  statSync?(): VirtualStat;
+  truncateSync?(length: number): void;
+  syncSync?(): void;
+  closeSync?(): void;
+}
+
+/**
+ * A filesystem the sandbox sees. Paths are absolute POSIX paths with `.` and `..`
+ * already resolved. Errors carry a Node-style `code` (`ENOENT`, `EEXIST`, ...).
+ *
+ * The first twelve async methods are the specification's contract and are required.
+ * The rest are what Node's `fs` needs beyond them; each is optional, and a filesystem
+ * without one gets the behaviour of a filesystem without that feature: `lstat` and
+ * `realpath` answer as if there were no symbolic links, `access` checks existence,
+ * `appendFile`, `copyFile`, `truncate` and file handles (`open`) are carried out with
+ * `readFile`/`writeFile`, and `symlink`, `link`, `chmod` and `utimes` fail with `ENOSYS`.
+ *
+ * Each `*Sync` counterpart is optional too and, when present, serves the guest's
+ * synchronous fs API in-process. A filesystem with only async methods (backed by S3 or
+ * SQLite, say) serves every callback and promise API; a synchronous guest call over it
+ * fails with `ERR_SANDBOX_SYNC_UNAVAILABLE`, naming worker mode.
  */
 export interface VirtualFileSystem {
   readFile(path: string): Promise<Uint8Array>;
@@ -145,6 +187,29 @@ export interface VirtualFileSystem {
   removeDir(path: string): Promise<void>;
   rename(oldPath: string, newPath: string): Promise<void>;
 
+  /** Like `stat`, but describes a symbolic link itself rather than its target. */
+  lstat?(path: string): Promise<VirtualStat>;
+  /** Creates `linkPath` pointing at `target` (stored as given). */
+  symlink?(target: string, linkPath: string): Promise<void>;
+  readlink?(path: string): Promise<string>;
+  /** The path with every symbolic link resolved. */
+  realpath?(path: string): Promise<string>;
+  /** A hard link: `newPath` names the same file as `existingPath`. */
+  link?(existingPath: string, newPath: string): Promise<void>;
+  /** Sets the permission bits (`mode & 0o7777`). */
+  chmod?(path: string, mode: number): Promise<void>;
+  /** Sets access and modification times, in seconds since the epoch (fractions allowed). */
+  utimes?(path: string, atime: number, mtime: number): Promise<void>;
+  truncate?(path: string, length: number): Promise<void>;
+  /** Appends to a file, creating it when missing (its directory must exist). */
+  appendFile?(path: string, data: Uint8Array | string): Promise<void>;
+  /** Copies a file's bytes; with `exclusive`, fails with `EEXIST` when `dest` exists. */
+  copyFile?(src: string, dest: string, options?: { exclusive?: boolean }): Promise<void>;
+  /** Fails (`ENOENT`, `EACCES`) unless the file exists and allows `mode` (R_OK 4, W_OK 2, X_OK 1; 0 = exists). */
+  access?(path: string, mode?: number): Promise<void>;
+  /** Opens a file; `mode` sets the permission bits of a file it creates. */
+  open?(path: string, flags: VirtualOpenFlags, mode?: number): Promise<VirtualFileHandle>;
+
   readFileSync?(path: string): Uint8Array;
   readTextFileSync?(path: string): string;
   readDirSync?(path: string): string[];
@@ -157,6 +222,18 @@ export interface VirtualFileSystem {
   removeFileSync?(path: string): void;
   removeDirSync?(path: string): void;
   renameSync?(oldPath: string, newPath: string): void;
+  lstatSync?(path: string): VirtualStat;
+  symlinkSync?(target: string, linkPath: string): void;
+  readlinkSync?(path: string): string;
+  realpathSync?(path: string): string;
+  linkSync?(existingPath: string, newPath: string): void;
+  chmodSync?(path: string, mode: number): void;
+  utimesSync?(path: string, atime: number, mtime: number): void;
+  truncateSync?(path: string, length: number): void;
+  appendFileSync?(path: string, data: Uint8Array | string): void;
+  copyFileSync?(src: string, dest: string, options?: { exclusive?: boolean }): void;
+  accessSync?(path: string, mode?: number): void;
+  openSync?(path: string, flags: VirtualOpenFlags, mode?: number): VirtualFileHandle;
 }
 
 export interface ModuleAccessOptions {

@@ -66,6 +66,7 @@ export class Execution {
   private readonly completions: Completion[] = [];
   private wake: (() => void) | undefined;
   private readonly startWall = Date.now();
+  private readonly growFailuresAtStart: number;
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -74,6 +75,7 @@ export class Execution {
     private readonly ops: ReadonlyMap<string, Op>,
     private readonly perfOrigin: number,
   ) {
+    this.growFailuresAtStart = sandbox.growFailures();
     this.context = sandbox.runtime.newContext();
     this.output = new OutputCapture(rt.maxOutputBytes, ex.onStdio);
   }
@@ -167,6 +169,7 @@ export class Execution {
       timing: this.ex.timingMitigation,
       epochMs: this.startWall,
       perfNowMs: Math.max(0, performance.now() - this.perfOrigin),
+      loopNowMs: performance.now(),
       process: {
         cwd: this.ex.cwd,
         argv: pc.argv ?? ["/usr/local/bin/node", this.ex.filePath],
@@ -368,9 +371,10 @@ export class Execution {
     return r.value;
   }
 
+  /** Calls a dispatcher function that answers a number; a failed call counts as having run. */
   private callNumber(fn: QuickJSHandle, ...args: QuickJSHandle[]): number {
     const h = this.callGuest(fn, ...args);
-    if (!h) return IDLE;
+    if (!h) return RAN;
     const n = this.context.typeof(h) === "number" ? this.context.getNumber(h) : IDLE;
     h.dispose();
     return n;
@@ -456,7 +460,13 @@ export class Execution {
     return s;
   }
 
+  /**
+   * An error means "out of memory" when the engine was refused memory during this exec
+   * (whatever was thrown: QuickJS throws null when it cannot even build the error), or
+   * when it is QuickJS's own out-of-memory error.
+   */
   private isOutOfMemory(err: QuickJSHandle): boolean {
+    if (this.sandbox.growFailures() > this.growFailuresAtStart) return true;
     if (this.context.typeof(err) !== "object") return false;
     try {
       const msg = this.context.getProp(err, "message");
@@ -529,7 +539,7 @@ export class Execution {
     }
     const code = this.callNumber(this.d.exitCode);
     if (this.outcome) return;
-    const final = this.runExitHandlers(code === IDLE ? 0 : code);
+    const final = this.runExitHandlers(code === RAN ? 0 : code);
     if (!this.outcome) this.outcome = { code: final };
   }
 

@@ -66,6 +66,9 @@ export const DEFAULTS = Object.freeze({
   maxOutputBytes: 1024 * 1024,
 });
 
+/** The QuickJS builds need 16 MiB of linear memory to start; a smaller cap cannot link. */
+const MIN_MEMORY_MB = 16;
+
 const RUNTIME_KEYS = new Set([
   "systemDriver", "memoryLimit", "cpuTimeLimitMs", "timingMitigation", "onStdio", "payloadLimits",
   "resourceBudgets", "runtimeDriverFactory",
@@ -117,7 +120,9 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     fail(where, "systemDriver must come from createNodeDriver()");
   }
   const memoryLimitMb = o.memoryLimit === undefined ? DEFAULTS.memoryLimitMb : positive(where, "memoryLimit (MB)", o.memoryLimit);
-  if (memoryLimitMb > 4096) fail(where, `memoryLimit must be at most 4096 MB (the 32-bit WebAssembly address space), got ${memoryLimitMb}`);
+  if (memoryLimitMb < MIN_MEMORY_MB || memoryLimitMb > 4096) {
+    fail(where, `memoryLimit must be between ${MIN_MEMORY_MB} and 4096 MB (QuickJS's WebAssembly build starts at 16 MB of linear memory; 4096 MB is the 32-bit address space), got ${memoryLimitMb}`);
+  }
   const payload = o.payloadLimits ?? {};
   if (typeof payload !== "object" || payload === null) fail(where, `payloadLimits must be an object, got ${describe(payload)}`);
   checkKeys(`${where}: payloadLimits`, payload, new Set(["requestBytes", "responseBytes"]));

@@ -5,7 +5,7 @@
  * sandbox that hit a limit or faulted is marked broken and replaced, never reused.
  */
 import type { QuickJSContext, QuickJSRuntime } from "quickjs-emscripten-core";
-import { pagesForLimit, WASM_PAGE, type WasmInstance } from "../wasm/instance.js";
+import { pagesForLimit, type WasmInstance } from "../wasm/instance.js";
 import { takeInstance } from "../wasm/pool.js";
 import type { WasmVariant } from "../wasm/variants.js";
 
@@ -28,7 +28,8 @@ export class Sandbox {
   static async create(variant: WasmVariant, memoryLimitBytes: number): Promise<Sandbox> {
     const instance = await takeInstance(variant, pagesForLimit(memoryLimitBytes));
     const runtime = instance.module.newRuntime();
-    runtime.setMemoryLimit(memoryLimitBytes);
+    // The linear memory's maximum is the limit; QuickJS's own counter is left unlimited
+    // so there is exactly one limit and one way to hit it.
     runtime.setMaxStackSize(MAX_STACK_BYTES);
     return new Sandbox(instance, runtime, memoryLimitBytes);
   }
@@ -37,9 +38,14 @@ export class Sandbox {
     return !this.disposed;
   }
 
-  /** True when the linear memory can no longer grow: the sandbox is at its hard cap. */
+  /** True once the engine was refused memory: the sandbox hit its hard cap. */
   atMemoryCap(): boolean {
-    return this.instance.memory.buffer.byteLength >= this.instance.maxPages * WASM_PAGE;
+    return this.instance.growFailures() > 0;
+  }
+
+  /** Refused linear-memory growths so far (sticky: linear memory never shrinks). */
+  growFailures(): number {
+    return this.instance.growFailures();
   }
 
   /** Linear memory size (what the host really spends) and QuickJS's own allocation count. */

@@ -83,7 +83,7 @@ export class Bridge {
         requests = op.permission?.(args, this.o.cx) ?? [];
         this.o.gate.checkSync(requests, op.syscall);
         const result = op.sync(this.o.cx, args, Granted.create(requests));
-        return encodeValue(context, result, this.o.limits.responseBytes);
+        return encodeValue(context, result, op.ownCodeResult ? Number.MAX_SAFE_INTEGER : this.o.limits.responseBytes);
       } catch (err) {
         return { error: this.errorHandle(err, op, requests) };
       }

@@ -9,6 +9,18 @@ import { OpError } from "./op-error.js";
 
 const MAX_DEPTH = 64;
 
+/**
+ * quicksand's own guest code, to be compiled in the guest's context and handed over as
+ * the resulting value (a unit's factory function). Only ops that serve bundled code
+ * return one; it carries a `node:internal/...` filename so guest stacks name it.
+ */
+export class GuestScript {
+  constructor(
+    readonly source: string,
+    readonly filename: string,
+  ) {}
+}
+
 export function encodeValue(context: QuickJSContext, value: unknown, maxBytes: number, depth = 0): QuickJSHandle {
   switch (typeof value) {
     case "undefined":
@@ -24,6 +36,14 @@ export function encodeValue(context: QuickJSContext, value: unknown, maxBytes: n
       return context.newString(value);
     case "object": {
       if (value === null) return context.null;
+      if (value instanceof GuestScript) {
+        const r = context.evalCode(value.source, value.filename, { type: "global", strict: true });
+        if (r.error) {
+          r.error.dispose();
+          throw new Error(`quicksand's guest unit ${value.filename} failed to compile`);
+        }
+        return r.value;
+      }
       if (depth > MAX_DEPTH) throw new TypeError("op result nests too deeply");
       if (value instanceof Uint8Array) {
         if (value.byteLength > maxBytes) throw tooLargeResult(value.byteLength, maxBytes);

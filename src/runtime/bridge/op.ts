@@ -77,6 +77,8 @@ export interface OpSpec<D extends readonly Decoder<unknown>[], R> {
   readonly rest?: Decoder<unknown>;
   /** The syscall name used in error messages (`open`, `stat`, ...). */
   readonly syscall?: string;
+  /** The result is quicksand's own code (guest units), not guest data: no payload limit. */
+  readonly ownCodeResult?: boolean;
   /** Builds the permission requests from decoded arguments. Absent: the op needs none. */
   readonly permission?: (args: DecodedArgs<D>, cx: OpContext) => PermissionRequest[];
   readonly sync?: (cx: OpContext, args: DecodedArgs<D>, granted: Granted) => R;
@@ -88,6 +90,7 @@ export interface Op {
   readonly args: readonly Decoder<unknown>[];
   readonly rest?: Decoder<unknown>;
   readonly syscall?: string;
+  readonly ownCodeResult?: boolean;
   readonly permission?: (args: unknown[], cx: OpContext) => PermissionRequest[];
   readonly sync?: (cx: OpContext, args: unknown[], granted: Granted) => unknown;
   readonly async?: (cx: OpContext, args: unknown[], granted: Granted) => Promise<unknown>;

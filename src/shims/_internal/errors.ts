@@ -23,10 +23,21 @@ export function isOpErrorRecord(e: unknown): e is OpErrorRecord {
   return typeof e === "object" && e !== null && (e as { $opError?: unknown }).$opError === true;
 }
 
-/** Builds a Node error with `code` (and the `[CODE]` in its name as Node prints it). */
+/**
+ * Builds a Node error with `code`. Node's own errors carry the code in their stack's
+ * first line (`TypeError [ERR_X]: message`) while `name` stays `TypeError`; the stack is
+ * written the same way here.
+ */
 export function nodeError(code: string, message: string, Base: ErrorConstructor = errorClassFor(code)): Error {
   const err = new Base(message);
   ObjectDefineProperty(err, "code", { value: code, writable: true, enumerable: true, configurable: true });
+  const frames = typeof err.stack === "string" ? err.stack : "";
+  ObjectDefineProperty(err, "stack", {
+    value: `${err.name} [${code}]: ${message}${frames ? "\n" + frames.replace(/\n$/, "") : ""}`,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
   return err;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `util.inspect` for the guest, following Node's layout rules (breakLength 128,
+ * `util.inspect` for the guest, following Node's layout rules (breakLength 80,
  * compact 3, depth 2, array grouping, `<ref *1>` markers) so that console output
  * matches what host Node prints for the same values. Colors are never emitted.
  */
@@ -42,7 +42,7 @@ export const customInspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 export function inspect(value: unknown, opts: InspectOptions = {}): string {
   const ctx: Ctx = {
     depth: opts.depth === null ? Infinity : opts.depth ?? 2,
-    breakLength: opts.breakLength ?? 128,
+    breakLength: opts.breakLength ?? 80,
     compact: opts.compact ?? 3,
     showHidden: opts.showHidden ?? false,
     maxArrayLength: opts.maxArrayLength ?? 100,
@@ -358,11 +358,6 @@ function formatError(err: Error, constructor: string | null, tag: string, ctx: C
   const name = err.name != null ? String(err.name) : "Error";
   if (constructor !== null && constructor !== name && out.startsWith(name) && !out.startsWith(constructor)) {
     out = `${constructor} [${name}]` + out.slice(name.length);
-  }
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === "string" && !out.includes(`[${code}]`) && out.startsWith(name)) {
-    // Node shows the code beside the name: `TypeError [ERR_X]: message`.
-    out = `${name} [${code}]` + out.slice(name.length);
   }
   return out;
 }

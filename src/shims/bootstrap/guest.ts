@@ -12,6 +12,7 @@
 import * as host from "../_internal/host.js";
 import * as primordials from "../_internal/primordials.js";
 import * as loader from "../module/guest.js";
+import * as loopClockUnit from "../_internal/loop-clock.js";
 import type * as ConsoleUnit from "../console/guest.js";
 import type * as ProcessUnit from "../process/guest.js";
 import type * as TimersUnit from "../timers/guest.js";
@@ -22,6 +23,8 @@ import { installClock, type ClockConfig } from "./clock.js";
 
 export interface BootstrapConfig extends ClockConfig {
   process: ProcessUnit.ProcessInit;
+  /** The host's loop time (performance.now()) when the exec started. */
+  loopNowMs: number;
 }
 
 type HostCall = (name: string, ...args: unknown[]) => unknown;
@@ -32,6 +35,15 @@ const CONSOLE_METHODS = [
   "log", "info", "debug", "error", "warn", "dir", "dirxml", "trace", "assert", "count", "countReset",
   "group", "groupCollapsed", "groupEnd", "time", "timeEnd", "timeLog", "table",
 ] as const;
+/** Globals served by a unit's export of the same name: [global, unit id, enumerable]. */
+const GLOBAL_UNITS: [string, string, boolean][] = [
+  ["Buffer", "node:buffer", false],
+  ["TextEncoder", "quicksand:internal/encoding", false],
+  ["TextDecoder", "quicksand:internal/encoding", false],
+  ["atob", "quicksand:internal/base64", true],
+  ["btoa", "quicksand:internal/base64", true],
+  ["structuredClone", "quicksand:internal/structured-clone", true],
+];
 const TIMER_NAMES = ["setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate"] as const;
 
 export default function bootstrap(call: HostCall, callAsync: HostCallAsync, configJson: string) {
@@ -39,6 +51,8 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
   host.initHost(call, callAsync);
   loader.registerUnit("quicksand:internal/host", host);
   loader.registerUnit("quicksand:internal/primordials", primordials);
+  loader.registerUnit("quicksand:internal/loop-clock", loopClockUnit);
+  loopClockUnit.loopClock.now = config.loopNowMs;
   loader.registerUnit("quicksand:internal/module", loader);
 
   const g = globalThis as Record<string, unknown>;
@@ -93,6 +107,9 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
   define("global", globalThis);
   defineLazy("console", consoleObject);
   defineLazy("process", () => processState().process);
+  // Web and Node globals: each loads its unit on first read (enumerable as in Node).
+  const fromUnit = (id: string, name: string) => () => (loader.loadUnit(id) as Record<string, unknown>)[name];
+  for (const [name, id, enumerable] of GLOBAL_UNITS) defineLazy(name, fromUnit(id, name), enumerable);
   for (const name of TIMER_NAMES) {
     // Small forwarders: the timers unit loads when the first timer is set.
     const forward = { [name]: (...args: unknown[]) => (timers()[name] as (...a: unknown[]) => unknown)(...args) }[name]!;
@@ -119,7 +136,10 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
   return {
     /** Brand check for ArrayBuffer arguments (the intrinsic getter, captured now). */
     arrayBufferByteLength: primordials.ArrayBufferByteLength,
-    tick: (now: number) => (timersLoaded() ? timers().tick(now) : IDLE),
+    tick: (now: number) => {
+      loopClockUnit.loopClock.now = now;
+      return timersLoaded() ? timers().tick(now) : IDLE;
+    },
     runTicks: () => (timersLoaded() ? timers().runTicks() : 0),
     settle: host.settle,
     runMain: (fn: (...a: unknown[]) => unknown, filename: string) => cjs().runMain(fn, filename),

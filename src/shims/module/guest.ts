@@ -1,8 +1,8 @@
 /**
  * The guest's unit loader: how quicksand's own guest code and Node's builtins get into a
  * context. Guest code is split into units (see rollup.config.mjs); each is a CommonJS
- * factory whose source the host hands over on first use (`module.unitSource` op) and
- * that is evaluated once per exec. `lazy` defers a load until the first call, so a script
+ * factory the host compiles on first use (`module.loadUnit` op, under a node:internal/
+ * file name) and that runs once per exec. `lazy` defers a load until the first call, so a script
  * pays only for the parts of the runtime it touches.
  */
 import { callOp } from "../_internal/host.js";
@@ -10,7 +10,6 @@ import type * as Errors from "../_internal/errors.js";
 
 type Factory = (exports: object, require: (id: string) => unknown, module: { exports: unknown }) => void;
 
-const $eval = eval;
 const loaded = new Map<string, unknown>();
 /** Builtins whose value the bootstrap provides (process, console, timers), made on demand. */
 const provided = new Map<string, () => unknown>();
@@ -31,13 +30,13 @@ export function isLoaded(id: string): boolean {
 export function loadUnit(id: string): unknown {
   if (loaded.has(id)) return loaded.get(id);
   if (!id.startsWith("quicksand:internal/")) return requireBuiltin(id);
-  const source = callOp("module.unitSource", id);
-  if (typeof source !== "string") throw new Error(`quicksand: missing guest unit ${id}`);
-  return evaluate(source, id);
+  const factory = callOp("module.loadUnit", id);
+  if (typeof factory !== "function") throw new Error(`quicksand: missing guest unit ${id}`);
+  return evaluate(factory as Factory, id);
 }
 
-function evaluate(source: string, key: string): unknown {
-  const factory = $eval(source) as Factory;
+/** Runs a unit's factory (compiled by the host under a node:internal/ file name). */
+function evaluate(factory: Factory, key: string): unknown {
   const module = { exports: {} as unknown };
   // Cached before running so that cycles see the partial exports, as in CommonJS.
   loaded.set(key, module.exports);
@@ -61,7 +60,7 @@ const errors = lazy<typeof Errors>("quicksand:internal/errors");
 
 /**
  * Returns a builtin's exports, loading it on first use. The host knows Node's builtin
- * names: it answers a source, `null` (a Node builtin quicksand does not have) or
+ * names: it answers a factory, `null` (a Node builtin quicksand does not have) or
  * `undefined` (no such builtin).
  */
 export function requireBuiltin(id: string): unknown {
@@ -74,9 +73,9 @@ export function requireBuiltin(id: string): unknown {
     loaded.set(key, v);
     return v;
   }
-  const source = callOp("module.unitSource", name);
-  if (typeof source === "string") return evaluate(source, key);
-  if (source === null) {
+  const factory = callOp("module.loadUnit", name);
+  if (typeof factory === "function") return evaluate(factory as Factory, key);
+  if (factory === null) {
     throw errors().nodeError("ERR_SANDBOX_NOT_SUPPORTED", `The built-in module '${name}' is not supported in the quicksand sandbox yet`);
   }
   throw errors().nodeError("ERR_UNKNOWN_BUILTIN_MODULE", `No such built-in module: ${id}`);

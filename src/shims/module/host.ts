@@ -5,6 +5,7 @@
  */
 import { unitSources } from "virtual:quicksand-guest";
 import * as arg from "../../runtime/bridge/decoders.js";
+import { GuestScript } from "../../runtime/bridge/encode.js";
 import { defineOp, type Op } from "../../runtime/bridge/op.js";
 
 /** Node's builtin module names (Node 22). Ones quicksand lacks fail with a clear error. */
@@ -19,11 +20,16 @@ export const NODE_BUILTINS: ReadonlySet<string> = new Set([
 ]);
 
 const unitSource = defineOp({
-  name: "module.unitSource",
+  name: "module.loadUnit",
   args: [arg.string],
-  // A source string, null for a Node builtin quicksand lacks, undefined for no such unit.
+  ownCodeResult: true,
+  // The unit's factory function (compiled in the guest's context), null for a Node
+  // builtin quicksand lacks, undefined for no such unit.
   sync: (_cx, [id]) => {
-    if (Object.hasOwn(unitSources, id)) return unitSources[id];
+    if (Object.hasOwn(unitSources, id)) {
+      const name = id.startsWith("quicksand:internal/") ? id.slice("quicksand:internal/".length) : id;
+      return new GuestScript(unitSources[id]!, `node:internal/${name}`);
+    }
     if (id.includes(":")) return undefined;
     return NODE_BUILTINS.has(id) ? null : undefined;
   },

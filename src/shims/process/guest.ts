@@ -4,7 +4,7 @@
  * read, write and enumeration is an `env.*` op, so the env permission decides what the
  * guest sees: a denied read is `undefined`, a denied key is absent from `Object.keys`.
  */
-import { MiniEmitter } from "../_internal/emitter.js";
+import { EventEmitter } from "../_internal/emitter.js";
 import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
 import { callOp } from "../_internal/host.js";
 import { nextTick } from "../timers/guest.js";
@@ -76,7 +76,7 @@ function toExitCode(code: unknown): number | undefined {
 }
 
 export function createProcess(init: ProcessInit, clock: { hrNow: () => number; uptime: () => number }) {
-  const emitter = new MiniEmitter();
+  const emitter = new EventEmitter();
   let exitCode: number | undefined;
   let exiting = false;
 
@@ -120,7 +120,10 @@ export function createProcess(init: ProcessInit, clock: { hrNow: () => number; u
   };
   hrtime.bigint = () => BigInt(Math.round(clock.hrNow() * 1e6));
 
-  const proc = Object.assign(emitter, {
+  // defineProperties, not Object.assign: the exitCode accessor must stay an accessor.
+  const assign = <T extends object, U extends object>(target: T, source: U): T & U =>
+    Object.defineProperties(target, Object.getOwnPropertyDescriptors(source)) as T & U;
+  const proc = assign(emitter, {
     title: init.title,
     version: init.version,
     versions: Object.freeze({ ...init.versions }),
@@ -138,12 +141,6 @@ export function createProcess(init: ProcessInit, clock: { hrNow: () => number; u
     config: Object.freeze({ variables: {} }),
     stdout: stream(1),
     stderr: stream(2),
-    get exitCode() {
-      return exitCode;
-    },
-    set exitCode(v: unknown) {
-      exitCode = toExitCode(v);
-    },
     exit(code?: unknown): never {
       const c = toExitCode(code);
       if (c !== undefined) exitCode = c;
@@ -209,6 +206,16 @@ export function createProcess(init: ProcessInit, clock: { hrNow: () => number; u
     dlopen(): never {
       throw nodeError("ERR_DLOPEN_FAILED", "process.dlopen() is not supported: native addons cannot be loaded in the quicksand sandbox");
     },
+  });
+
+  // An accessor (Object.assign above would have copied a getter's value instead).
+  Object.defineProperty(proc, "exitCode", {
+    get: () => exitCode,
+    set: (v: unknown) => {
+      exitCode = toExitCode(v);
+    },
+    enumerable: true,
+    configurable: true,
   });
 
   return {

@@ -25,7 +25,10 @@ interface TimerEntry {
 
 const TIMEOUT_MAX = 2 ** 31 - 1;
 
-let loopTime = 0;
+import { loopClock } from "../_internal/loop-clock.js";
+
+// The loop time when this unit was first needed (the bootstrap keeps it current).
+let loopTime = loopClock.now;
 let nextId = 1;
 let seq = 0;
 let refCount = 0;

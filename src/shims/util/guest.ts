@@ -14,7 +14,7 @@ function inspect(value: unknown, opts?: InspectOptions | boolean, depth?: number
   return baseInspect(value, opts ?? {});
 }
 inspect.custom = customInspectSymbol;
-inspect.defaultOptions = { depth: 2, breakLength: 128, compact: 3, showHidden: false, maxArrayLength: 100, maxStringLength: 10000 };
+inspect.defaultOptions = { depth: 2, breakLength: 80, compact: 3, showHidden: false, maxArrayLength: 100, maxStringLength: 10000 };
 
 function promisify(original: AnyFn): AnyFn {
   if (typeof original !== "function") throw invalidArgType("original", "of type function", original);

@@ -1,0 +1,56 @@
+/**
+ * Shared test helpers: run code in a real sandbox, and run the same code under host Node
+ * to compare (differential tests).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NodeRuntime } from "../src/index.js";
+import type { ExecOptions, NodeRuntimeOptions } from "../src/index.js";
+
+/** Runs `code` in a fresh runtime and disposes it. */
+export async function execOnce(code: string, options: NodeRuntimeOptions = {}, execOptions: ExecOptions = {}) {
+  const runtime = new NodeRuntime(options);
+  try {
+    return await runtime.exec(code, execOptions);
+  } finally {
+    runtime.dispose();
+  }
+}
+
+/** Runs `code` as an ES module in a fresh runtime and disposes it. */
+export async function runOnce<T = unknown>(code: string, options: NodeRuntimeOptions = {}, filePath?: string) {
+  const runtime = new NodeRuntime(options);
+  try {
+    return await runtime.run<T>(code, filePath);
+  } finally {
+    runtime.dispose();
+  }
+}
+
+/**
+ * Runs `code` as a CommonJS script under the host's own Node (a child process in a temp
+ * dir, empty environment) and returns its stdout, for comparison with the sandbox.
+ */
+export function hostNode(code: string, options: { env?: Record<string, string>; input?: string; ext?: string } = {}): { stdout: string; stderr: string; code: number } {
+  const dir = mkdtempSync(join(tmpdir(), "quicksand-host-"));
+  const file = join(dir, `index${options.ext ?? ".js"}`);
+  writeFileSync(file, code);
+  try {
+    const stdout = execFileSync(process.execPath, [file], {
+      cwd: dir,
+      env: { ...options.env, TZ: "UTC" },
+      input: options.input ?? "",
+      encoding: "utf8",
+      stdio: ["pipe", "pipe", "pipe"],
+      timeout: 20_000,
+    });
+    return { stdout, stderr: "", code: 0 };
+  } catch (e) {
+    const err = e as { stdout?: string; stderr?: string; status?: number };
+    return { stdout: err.stdout ?? "", stderr: err.stderr ?? "", code: err.status ?? 1 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
