@@ -22,7 +22,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 const SHIMS = join(root, "src", "shims");
 
 /** Shim folders whose guest.ts is a Node builtin module, by module name. */
-const BUILTINS = { util: "util", buffer: "buffer" };
+const BUILTINS = { util: "util", fs: "fs", "fs-promises": "fs/promises", buffer: "buffer", events: "events", path: "path", "path-posix": "path/posix", "path-win32": "path/win32", os: "os", "string-decoder": "string_decoder", querystring: "querystring", "timers-promises": "timers/promises" };
 
 /** Units the bootstrap carries inline (and registers under their ids). */
 export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "_internal/loop-clock", "module/guest"];
@@ -103,6 +103,20 @@ const bootstrap = {
   },
 };
 
+/** Tier 0: the only guest code every exec parses (src/shims/bootstrap/prelude.ts). */
+const prelude = {
+  input: join(SHIMS, "bootstrap", "prelude.ts"),
+  plugins: [unitExternals(join(SHIMS, "bootstrap", "prelude.ts")), typescript(), minify],
+  output: {
+    file: `${GUEST_DIR}/prelude.js`,
+    format: "cjs",
+    exports: "default",
+    banner: "(function () {\nvar module = { exports: {} }, exports = module.exports;",
+    footer: "return module.exports;\n})()",
+    strict: true,
+  },
+};
+
 const unitBuilds = Object.entries(UNITS)
   .filter(([, file]) => !BOOTSTRAP_INLINE.some((u) => join(SHIMS, `${u}.ts`) === file))
   .map(([id, file]) => ({
@@ -148,7 +162,7 @@ const library = [
 export default (args) => {
   const guestOnly = Boolean(args.configGuestOnly);
   delete args.configGuestOnly;
-  const guest = [bootstrap, ...unitBuilds];
+  const guest = [prelude, bootstrap, ...unitBuilds];
   return guestOnly ? guest : [...guest, ...library];
 };
 void relative;

@@ -5,7 +5,11 @@
  * string back. `process.env.HOME` adds one decoded string argument and a call of the env
  * permission callback. One exec runs a loop of N calls; the same loop with an empty body is
  * the baseline. Each variant runs REPS times, interleaved, and the medians are compared.
+ *
+ * The floor under any bridge: a bare quickjs-emscripten host function (`newFunction`)
+ * returning a string, called the same way, in a fresh instance of the same engine.
  */
+import { freshInstance } from "./bare.mjs";
 import { DIST_URL, ENGINES, median, metric, progress, runIfMain } from "./lib.mjs";
 
 const CALLS = 10_000;
@@ -52,8 +56,41 @@ export async function run() {
     metrics.push(metric({
       key: "hostop.envGet", engine, label: "host-op round trip: process.env.HOME (arg + permission)", unit: "µs", value: perCallUs("envGet"),
     }));
+    const bare = await bareHostFunction(engine);
+    metrics.push(metric({ key: "bare.hostFn", engine, label: "bare: newFunction call returning a string", unit: "µs", value: bare.noArg }));
+    metrics.push(metric({ key: "bare.hostFnArg", engine, label: "bare: newFunction call, string arg in and out", unit: "µs", value: bare.stringArg }));
   }
   return { family: "hostop", metrics, notes: ["host-op µs = (median exec time of the cwd loop − of the empty loop) ÷ calls."] };
+}
+
+/** µs per call of a bare quickjs-emscripten host function, measured like the ops above. */
+async function bareHostFunction(engine) {
+  const module = await freshInstance(engine);
+  const runtime = module.newRuntime();
+  const context = runtime.newContext();
+  const constant = context.newFunction("constant", () => context.newString("/root"));
+  const echo = context.newFunction("echo", (h) => context.newString(context.getString(h)));
+  context.setProp(context.global, "constant", constant);
+  context.setProp(context.global, "echo", echo);
+  constant.dispose();
+  echo.dispose();
+  const timeLoop = (body) => {
+    const t0 = performance.now();
+    context.unwrapResult(context.evalCode(`(function () { let x; for (let i = 0; i < ${CALLS}; i++) { ${body} } return typeof x; })()`)).dispose();
+    return performance.now() - t0;
+  };
+  const bodies = { empty: "", noArg: "x = constant();", stringArg: "x = echo('HOME');" };
+  const times = Object.fromEntries(Object.keys(bodies).map((k) => [k, []]));
+  for (let rep = 0; rep < REPS + 1; rep++) {
+    for (const [k, body] of Object.entries(bodies)) {
+      const dt = timeLoop(body);
+      if (rep > 0) times[k].push(dt);
+    }
+  }
+  context.dispose();
+  runtime.dispose();
+  const us = (k) => ((median(times[k]) - median(times.empty)) / CALLS) * 1000;
+  return { noArg: us("noArg"), stringArg: us("stringArg") };
 }
 
 await runIfMain(import.meta.url, run);

@@ -4,6 +4,9 @@
  * quickjs vs quickjs-ng comparison and a JSON summary, and writes the full results to
  * bench/results/core.json (families other than the core ones, such as bench/fs.mjs when it
  * exists, go to bench/results/<family>.json). Nothing here passes or fails on time.
+ *
+ * `BENCH_ONLY=startup,fs node bench/run.mjs` runs a subset (results still go to the same
+ * files, with only the families that ran).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,9 +24,11 @@ const RESULTS_DIR = join(BENCH_DIR, "results");
 const COMPARE = [
   ["startup.cold", "cold start p50, back to back (ms)"],
   ["startup.coldPaced", "cold start p50, paced (ms)"],
-  ["startup.warm", "warm exec p50 (ms)"],
+  ["startup.warm", "warm exec p50, back to back (ms)"],
+  ["startup.warmPaced", "warm exec p50, paced (ms)"],
   ["startup.firstStart.firstExec", "first exec in a fresh process p50 (ms)"],
-  ["hostop.cwd", "host-op round trip (µs)"],
+  ["hostop.cwd", "host-op round trip, process.cwd() (µs)"],
+  ["bare.hostFn", "bare newFunction round trip (µs)"],
   ["compute.quicksand", "compute workload p50 (ms)"],
   ["compute.ratio", "compute ÷ bare, same engine (×)"],
   ["memory.idle", "idle sandbox RSS (KiB)"],
@@ -87,19 +92,31 @@ function comparison(metrics) {
   return rows;
 }
 
+const round = (x) => Number(x.toPrecision(4));
+
 function summary(metrics, compare) {
   return {
-    targets: metrics
-      .filter((m) => m.target)
-      .map((m) => ({ id: m.id, value: Number(m.value.toFixed(3)), unit: m.unit, target: m.target.text, ratio: Number(m.ratio.toFixed(3)) })),
-    engines: Object.fromEntries(compare.map((r) => [r.key, { "quickjs-ng": Number(r["quickjs-ng"].toFixed(3)), quickjs: Number(r.quickjs.toFixed(3)) }])),
+    targets: Object.fromEntries(
+      metrics.filter((m) => m.target).map((m) => [m.id, { value: round(m.value), unit: m.unit, target: m.target.text, ratio: round(m.ratio) }]),
+    ),
+    engines: Object.fromEntries(compare.map((r) => [r.key, { unit: r.unit, "quickjs-ng": round(r["quickjs-ng"]), quickjs: round(r.quickjs) }])),
   };
+}
+
+/** Two-level JSON with one entry per line: short enough to read, still valid JSON. */
+function compactJson(obj) {
+  const groups = Object.entries(obj).map(([k, group]) => {
+    const lines = Object.entries(group).map(([id, v]) => `    ${JSON.stringify(id)}: ${JSON.stringify(v)}`);
+    return lines.length ? `  ${JSON.stringify(k)}: {\n${lines.join(",\n")}\n  }` : `  ${JSON.stringify(k)}: {}`;
+  });
+  return `{\n${groups.join(",\n")}\n}`;
 }
 
 async function main() {
   if (!existsSync(join(ROOT, "dist", "index.js"))) throw new Error("dist/index.js is missing: run `npm run build` first (npm run bench does)");
   const info = meta();
-  const families = [...CORE, ...OPTIONAL.filter((f) => existsSync(join(BENCH_DIR, `${f}.mjs`)))];
+  const only = process.env.BENCH_ONLY?.split(",").map((f) => f.trim()).filter(Boolean);
+  const families = [...CORE, ...OPTIONAL.filter((f) => existsSync(join(BENCH_DIR, `${f}.mjs`)))].filter((f) => !only || only.includes(f));
   process.stderr.write(`quicksand bench — ${info.node}, ${info.cores} × ${info.cpu}, load ${info.loadavgBefore.map((x) => x.toFixed(2)).join(" ")}\n`);
   if (info.loadavgBefore[0] > 0.5) process.stderr.write("warning: the machine is busy (1-minute load > 0.5); numbers will be noisy\n");
 
@@ -127,6 +144,13 @@ async function main() {
     compare.map((r) => [r.label, fmt(r["quickjs-ng"], r.unit), fmt(r.quickjs, r.unit), `${r.ngOverQuickjs.toFixed(2)}×`]),
   ));
 
+  const targeted = results.flatMap((r) => r.metrics).filter((m) => m.target);
+  console.log("\n## targets (issue 2; ÷ target ≤ 1 meets it)\n");
+  console.log(table(
+    ["metric", "engine", "value", "target", "÷ target"],
+    targeted.map((m) => [m.label, m.engine ?? "", `${fmt(m.value, m.unit)} ${m.unit === "×" ? "" : m.unit}`.trim(), m.target.text, m.ratio.toFixed(2)]),
+  ));
+
   const sum = summary(coreMetrics, compare);
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, "core.json"), JSON.stringify({ meta: info, summary: sum, comparison: compare, families: core }, null, 2) + "\n");
@@ -134,7 +158,7 @@ async function main() {
     writeFileSync(join(RESULTS_DIR, `${r.family}.json`), JSON.stringify({ meta: info, ...r }, null, 2) + "\n");
   }
   console.log("\n## summary (also in bench/results/core.json)\n");
-  console.log(JSON.stringify(sum, null, 2));
+  console.log(compactJson(sum));
   if (results.some((r) => r.error)) process.exitCode = 1;
 }
 

@@ -3,9 +3,10 @@
  * reused runtime, the same against bare quickjs-emscripten, and the first-ever start in a
  * fresh Node process (import + first exec).
  *
- * Cold start is measured twice: back to back (each sandbox starts while the instance pool
- * may still be refilling from the previous one: sustained churn) and paced (a short pause
- * between sandboxes lets the pool refill: the latency a request sees on a server that is
+ * Cold start and warm exec are each measured twice: back to back (the next call starts in
+ * the same turn of the host's event loop, so work the library defers to idle time, such as
+ * refilling the instance pool, competes with it: sustained churn) and paced (a short pause
+ * between calls lets deferred work finish: the latency a request sees on a server that is
  * not saturated).
  */
 import { evalIn, freshInstance, sharedModule } from "./bare.mjs";
@@ -19,6 +20,8 @@ const BARE_RUNS = 300;
 const FIRST_START_RUNS = 10;
 /** Long enough for the pool to make its two instances (~1–2 ms each) between paced samples. */
 const PACE_MS = 8;
+/** A gap between warm execs, as between requests to a long-lived runtime. */
+const WARM_PACE_MS = 1;
 const CODE = "console.log(1)";
 
 export async function run() {
@@ -67,11 +70,20 @@ export async function run() {
 
     progress(`warm exec (${engine})`);
     const rt = new lib.NodeRuntime({ runtimeDriverFactory });
-    const warm = await sample(WARM_RUNS, () => rt.exec(CODE), { warmup: 50 });
+    const warmOnce = async () => {
+      const r = await rt.exec(CODE);
+      if (r.code !== 0 || r.stdout !== "1\n") throw new Error(`warm exec failed: ${JSON.stringify(r)}`);
+    };
+    const warm = await sample(WARM_RUNS, warmOnce, { warmup: 50 });
+    const warmPaced = await sample(WARM_RUNS, warmOnce, { warmup: 5, between: () => sleep(WARM_PACE_MS) });
     rt.dispose();
     metrics.push(metric({
-      key: "startup.warm", engine, label: "warm exec on a reused runtime", unit: "ms",
+      key: "startup.warm", engine, label: "warm exec on a reused runtime, back to back", unit: "ms",
       value: median(warm), stats: summarize(warm), target: TARGETS.warmExec,
+    }));
+    metrics.push(metric({
+      key: "startup.warmPaced", engine, label: `warm exec, paced (${WARM_PACE_MS} ms apart)`, unit: "ms",
+      value: median(warmPaced), stats: summarize(warmPaced), target: TARGETS.warmExec,
     }));
 
     progress(`bare quickjs-emscripten (${engine})`);
@@ -88,15 +100,19 @@ export async function run() {
     }));
 
     // The issue's "cold start ≤ 5× bare": against the cheapest bare start (a context in a
-    // shared module), and for information against a bare start with the same isolation.
-    const coldP50 = Math.min(median(b2b), median(paced));
+    // shared module), and for information against a bare start with the same isolation
+    // (its own instance and Memory, as every quicksand sandbox has).
     metrics.push(metric({
-      key: "startup.coldVsBareContext", engine, label: "cold start p50 (best of the two) ÷ bare context", unit: "×",
-      value: coldP50 / median(bareCtx), target: TARGETS.coldVsBare,
+      key: "startup.coldVsBareContext", engine, label: "cold start p50, back to back ÷ bare context", unit: "×",
+      value: median(b2b) / median(bareCtx), target: TARGETS.coldVsBare,
     }));
     metrics.push(metric({
-      key: "startup.coldVsBareInstance", engine, label: "cold start p50 (best of the two) ÷ bare fresh instance", unit: "×",
-      value: coldP50 / median(bareInst),
+      key: "startup.coldPacedVsBareContext", engine, label: "cold start p50, paced ÷ bare context", unit: "×",
+      value: median(paced) / median(bareCtx), target: TARGETS.coldVsBare,
+    }));
+    metrics.push(metric({
+      key: "startup.coldVsBareInstance", engine, label: "cold start p50, back to back ÷ bare fresh instance", unit: "×",
+      value: median(b2b) / median(bareInst),
     }));
   }
 

@@ -53,7 +53,8 @@ export function guestBundles(root = process.cwd()) {
         if (file.endsWith(".js")) units[decodeURIComponent(file.slice(0, -3))] = readFileSync(join(dir, "units", file), "utf8");
       }
       const bootstrap = readFileSync(join(dir, "bootstrap.js"), "utf8");
-      return `export const bootstrapSource = ${JSON.stringify(bootstrap)};\nexport const unitSources = ${JSON.stringify(units)};\n`;
+      const prelude = readFileSync(join(dir, "prelude.js"), "utf8");
+      return `export const preludeSource = ${JSON.stringify(prelude)};\nexport const bootstrapSource = ${JSON.stringify(bootstrap)};\nexport const unitSources = ${JSON.stringify(units)};\n`;
     },
   };
 }

@@ -1,5 +1,8 @@
 /** Built by rollup from src/shims (see rollup.config.mjs): the guest code as source text. */
 declare module "virtual:quicksand-guest" {
+  /** Tier 0, parsed by every exec. */
+  export const preludeSource: string;
+  /** The rest of the bootstrap, parsed on first need. */
   export const bootstrapSource: string;
   /** Guest units by id: "quicksand:internal/<name>" or a builtin module name. */
   export const unitSources: Readonly<Record<string, string>>;

@@ -3,7 +3,7 @@
  * SystemDriver that NodeRuntime consumes.
  */
 import { isObjectLike, showValue, typeName } from "./describe-value";
-import { createInMemoryFileSystem } from "./in-memory-fs";
+import { ModuleAccessFileSystem } from "./module-access-fs";
 import { normalizePermissions } from "./permissions";
 import type {
   CommandExecutor,
@@ -42,6 +42,22 @@ const FS_METHODS = [
   "removeFile",
   "removeDir",
   "rename",
+] as const;
+
+/** What Node's fs needs beyond the specification's methods; each optional (see VirtualFileSystem). */
+const OPTIONAL_FS_METHODS = [
+  "lstat",
+  "symlink",
+  "readlink",
+  "realpath",
+  "link",
+  "chmod",
+  "utimes",
+  "truncate",
+  "appendFile",
+  "copyFile",
+  "access",
+  "open",
 ] as const;
 
 const MODULE_ACCESS_KEYS = ["cwd"] as const;
@@ -145,7 +161,12 @@ function checkFilesystem(value: unknown): VirtualFileSystem {
   if (missing.length > 0) {
     fail(`filesystem must implement VirtualFileSystem; missing methods: ${missing.join(", ")}`);
   }
-  for (const method of FS_METHODS) {
+  for (const method of OPTIONAL_FS_METHODS) {
+    if (value[method] !== undefined && typeof value[method] !== "function") {
+      fail(`filesystem.${method} must be a function when present, got ${typeName(value[method])}`);
+    }
+  }
+  for (const method of [...FS_METHODS, ...OPTIONAL_FS_METHODS]) {
     const sync = value[`${method}Sync`];
     if (sync !== undefined && typeof sync !== "function") {
       fail(`filesystem.${method}Sync must be a function when present, got ${typeName(sync)}`);
@@ -230,8 +251,9 @@ function checkOsConfig(value: unknown): Readonly<OSConfig> {
  * command executor, permission callbacks, and process/os values. Every option is
  * validated here, so a wrong option throws a TypeError naming it now rather than failing
  * inside a run. Config objects are copied and frozen: changing the options object later
- * does not change the driver. With no options the sandbox gets an in-memory filesystem,
- * no network, no child processes, and every permission denied.
+ * does not change the driver. With no options the sandbox gets the ModuleAccessFileSystem
+ * (host node_modules read-only at /root/node_modules over an in-memory filesystem), no
+ * network, no child processes, and every permission denied except reading that overlay.
  * @example
  * const driver = createNodeDriver({
  *   permissions: { fs: allowAllFs, network: allowAllNetwork },
@@ -255,8 +277,8 @@ export function createNodeDriver(options?: NodeDriverOptions): SystemDriver {
     kind: "node",
     filesystem: fields.has("filesystem")
       ? checkFilesystem(fields.get("filesystem"))
-      : // The read-only ModuleAccessFileSystem overlay of host node_modules becomes the default later.
-        createInMemoryFileSystem(),
+      : // Host node_modules read-only at /root/node_modules over a writable in-memory filesystem.
+        new ModuleAccessFileSystem(undefined, fields.has("moduleAccess") ? checkModuleAccess(fields.get("moduleAccess")) : {}),
     ...(networkAdapter ? { networkAdapter } : {}),
     ...(commandExecutor ? { commandExecutor } : {}),
     permissions: checkPermissions(fields.get("permissions")),

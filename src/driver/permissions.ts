@@ -4,6 +4,8 @@
  */
 import { isObjectLike, typeName } from "./describe-value";
 import type {
+  FsAccessRequest,
+  FsOp,
   PermissionDecision,
   PermissionHelper,
   PermissionKind,
@@ -155,9 +157,27 @@ function readDecision(kind: PermissionKind, result: unknown): PermissionDecision
   return Object.freeze(reason === undefined ? { allow } : { allow, reason });
 }
 
+/** Where the read-only module overlay (ModuleAccessFileSystem) appears inside the sandbox. */
+export const MODULE_OVERLAY_PATH = "/root/node_modules";
+
+/** The fs operations that only look: what the default policy allows in the module overlay. */
+const READ_ONLY_FS_OPS: ReadonlySet<FsOp> = new Set<FsOp>(["read", "stat", "readdir", "exists", "realpath", "access", "readlink"]);
+
+/**
+ * With no `fs` callback, the sandbox may still read the read-only module overlay, so
+ * `require` of installed packages works by default (the specification's "Basic setup").
+ * Paths reach here normalized (absolute, `.`/`..` resolved), so a prefix test is exact.
+ */
+function isModuleOverlayRead(request: FsAccessRequest): boolean {
+  const path = request.path;
+  const inOverlay = path === MODULE_OVERLAY_PATH || (typeof path === "string" && path.startsWith(`${MODULE_OVERLAY_PATH}/`));
+  return inOverlay && READ_ONLY_FS_OPS.has(request.op) && !path.split("/").includes("..");
+}
+
 /**
  * Asks the callback for `kind` about `request` and returns a normalized, frozen decision.
- * Never throws: a missing callback, a throwing callback, a rejected promise or an
+ * Never throws: a missing callback (except for reads of the module overlay at
+ * /root/node_modules, which a missing `fs` callback allows), a throwing callback, a rejected promise or an
  * invalid answer all deny, with a `reason` saying which. The callback receives a frozen
  * copy of the request. When the callback returns a promise (or any thenable), the result
  * is a `Promise<PermissionDecision>`, so synchronous callers can detect async callbacks
@@ -175,7 +195,10 @@ export function checkPermission<K extends PermissionKind>(
   let result: unknown;
   try {
     const callback: unknown = permissions[kind];
-    if (typeof callback !== "function") return deny(`no ${kind} permission callback configured`);
+    if (typeof callback !== "function") {
+      if (kind === "fs" && isModuleOverlayRead(request as FsAccessRequest)) return ALLOWED;
+      return deny(`no ${kind} permission callback configured`);
+    }
     result = callback.call(undefined, frozenCopy(request));
   } catch (error) {
     return deny(`${kind} permission callback threw: ${errorText(error)}`);

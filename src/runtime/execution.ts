@@ -5,8 +5,8 @@
  * turns engine faults into a discarded sandbox.
  */
 import type { QuickJSContext, QuickJSHandle, JSModuleLoadResult, JSModuleNormalizeResult } from "quickjs-emscripten-core";
-import { bootstrapSource } from "virtual:quicksand-guest";
-import { Bridge, encodeErrorRecord, type Completion } from "./bridge/bridge.js";
+import { bootstrapSource, preludeSource } from "virtual:quicksand-guest";
+import { Bridge, type Completion } from "./bridge/bridge.js";
 import { PermissionGate } from "./bridge/gate.js";
 import type { ExecState, Op, OpContext } from "./bridge/op.js";
 import { ExitCode } from "./exit-codes.js";
@@ -29,12 +29,20 @@ export interface ExecOutcome {
   stderr: string;
 }
 
-interface Dispatcher {
+/** What the prelude returns (always present). */
+interface Prelude {
   arrayBufferByteLength: QuickJSHandle;
+  stringUnits: QuickJSHandle;
+  stringFromUnits: QuickJSHandle;
+  runMain: QuickJSHandle;
+}
+const PRELUDE_KEYS: (keyof Prelude)[] = ["arrayBufferByteLength", "stringUnits", "stringFromUnits", "runMain"];
+
+/** What the full bootstrap returns (present once a script needed it). */
+interface Dispatcher {
   tick: QuickJSHandle;
   runTicks: QuickJSHandle;
   settle: QuickJSHandle;
-  runMain: QuickJSHandle;
   serialize: QuickJSHandle;
   builtinExportNames: QuickJSHandle;
   exitCode: QuickJSHandle;
@@ -42,7 +50,7 @@ interface Dispatcher {
   uncaught: QuickJSHandle;
 }
 const DISPATCHER_KEYS: (keyof Dispatcher)[] = [
-  "arrayBufferByteLength", "tick", "runTicks", "settle", "runMain", "serialize", "builtinExportNames", "exitCode", "emitExit", "uncaught",
+  "tick", "runTicks", "settle", "serialize", "builtinExportNames", "exitCode", "emitExit", "uncaught",
 ];
 
 /** Thrown inside `enter()` when the engine itself failed; the run is already ended. */
@@ -52,7 +60,12 @@ export class Execution {
   private readonly context: QuickJSContext;
   private readonly output: OutputCapture;
   private readonly owned: QuickJSHandle[] = [];
-  private d!: Dispatcher;
+  private p!: Prelude;
+  /** The bootstrap's dispatcher, once loaded (see ensureBooted). */
+  private d: Dispatcher | undefined;
+  private dispatcherObject: QuickJSHandle | undefined;
+  private booting = false;
+  private bridgeFns: { call: QuickJSHandle; callAsync: QuickJSHandle } | undefined;
   private bridge!: Bridge;
   private outcome: { code: number; errorMessage?: string } | undefined;
   /** No further guest code may run (a limit, termination or engine fault). */
@@ -137,6 +150,8 @@ export class Execution {
       gate,
       limits: this.rt.payloadLimits,
       isArrayBuffer: (h) => this.isArrayBuffer(h),
+      exactString: (h) => this.exactString(h),
+      newExactString: (str) => this.newExactString(str),
       onComplete: (c) => {
         this.completions.push(c);
         this.wake?.();
@@ -145,21 +160,65 @@ export class Execution {
     });
     const call = this.own(this.bridge.newCallFunction());
     const callAsync = this.own(this.bridge.newCallAsyncFunction());
-    const factory = this.evalInternal(bootstrapSource, "node:internal/bootstrap");
-    const config = this.own(context.newString(JSON.stringify(this.bootstrapConfig())));
-    const r = this.enter(() => context.callFunction(factory, context.undefined, call, callAsync, config));
+    this.bridgeFns = { call, callAsync };
+    const boot = this.own(
+      context.newFunction("boot", () => {
+        try {
+          return this.ensureBooted().dup();
+        } catch (e) {
+          if (!(e instanceof EngineFault)) this.fault(e);
+          return { error: this.bridge.encodeError({ code: "ERR_SANDBOX_EXITED", message: "the sandbox failed to start" }) };
+        }
+      }),
+    );
+    const factory = this.evalInternal(preludeSource, "node:internal/prelude");
+    const r = this.enter(() => context.callFunction(factory, context.undefined, call, boot));
     factory.dispose();
+    if (r.error) {
+      const detail = this.safeDescribe(r.error);
+      r.error.dispose();
+      if (this.outcome) throw new EngineFault("ended during start-up");
+      throw this.fault(new Error(`prelude failed: ${detail}`));
+    }
+    const p: Record<string, QuickJSHandle> = {};
+    for (const key of PRELUDE_KEYS) p[key] = this.own(context.getProp(r.value, key));
+    this.p = p as unknown as Prelude;
+    r.value.dispose();
+  }
+
+  /**
+   * Loads the full bootstrap on first need: when the guest touches a lazy global or
+   * `require`, or when the host needs the dispatcher (an uncaught error, run() exports).
+   */
+  private ensureBooted(): QuickJSHandle {
+    if (this.dispatcherObject) return this.dispatcherObject;
+    // The bootstrap reads globals the prelude put loaders on; those reads must not boot again.
+    if (this.booting) return this.context.undefined;
+    this.booting = true;
+    const { context } = this;
+    const factory = this.evalInternal(bootstrapSource, "node:internal/bootstrap");
+    const config = context.newString(JSON.stringify(this.bootstrapConfig()));
+    const r = this.enter(() => context.callFunction(factory, context.undefined, this.bridgeFns!.call, this.bridgeFns!.callAsync, config));
+    factory.dispose();
+    config.dispose();
     if (r.error) {
       const detail = this.safeDescribe(r.error);
       r.error.dispose();
       if (this.outcome) throw new EngineFault("ended during bootstrap");
       throw this.fault(new Error(`bootstrap failed: ${detail}`));
     }
-    const dispatcher = r.value;
+    this.booting = false;
+    this.dispatcherObject = this.own(r.value);
     const d: Record<string, QuickJSHandle> = {};
-    for (const key of DISPATCHER_KEYS) d[key] = this.own(context.getProp(dispatcher, key));
+    for (const key of DISPATCHER_KEYS) d[key] = this.own(context.getProp(r.value, key));
     this.d = d as unknown as Dispatcher;
-    dispatcher.dispose();
+    return this.dispatcherObject;
+  }
+
+  private dispatcher(): Dispatcher {
+    this.ensureBooted();
+    if (!this.d) throw this.fault(new Error("the bootstrap is not available"));
+    return this.d;
   }
 
   private bootstrapConfig() {
@@ -197,6 +256,7 @@ export class Execution {
         if (this.exitRequested === undefined) this.exitRequested = code;
       },
       memoryUsage: () => this.sandbox.memoryUsage(this.context),
+      memoryLimit: this.sandbox.memoryLimitBytes,
     };
   }
 
@@ -211,7 +271,7 @@ export class Execution {
     const fn = this.evalGuest(wrapper, this.ex.filePath, "global");
     if (!fn) return;
     const filename = this.context.newString(this.ex.filePath);
-    this.callGuest(this.d.runMain, fn, filename)?.dispose();
+    this.callGuest(this.p.runMain, fn, filename)?.dispose();
     filename.dispose();
     fn.dispose();
   }
@@ -233,7 +293,7 @@ export class Execution {
     }
     const ns = state.value;
     try {
-      const text = this.callGuest(this.d.serialize, ns);
+      const text = this.callGuest(this.dispatcher().serialize, ns);
       if (!text) return undefined;
       const json = this.context.getString(text);
       text.dispose();
@@ -260,6 +320,8 @@ export class Execution {
       if (c) {
         this.deliver(c);
       } else {
+        // Before the bootstrap loads, no timer or host operation can exist.
+        if (!this.d) break;
         const now = this.context.newNumber(performance.now());
         const r = this.callNumber(this.d.tick, now);
         now.dispose();
@@ -297,7 +359,7 @@ export class Execution {
     const { runtime } = this.sandbox;
     for (;;) {
       if (this.ended) return;
-      const ticks = this.callNumber(this.d.runTicks);
+      const ticks = this.d ? this.callNumber(this.d.runTicks) : 0;
       if (this.ended) return;
       if (ticks === 0 && !runtime.hasPendingJob()) return;
       const result = this.enter(() => runtime.executePendingJobs(-1));
@@ -314,12 +376,12 @@ export class Execution {
     let err: QuickJSHandle = context.undefined;
     let value: QuickJSHandle = context.undefined;
     try {
-      if (c.error) err = encodeErrorRecord(context, c.error);
+      if (c.error) err = this.bridge.encodeError(c.error);
       else value = this.bridge.encodeResult(c.value);
     } catch (e) {
-      err = encodeErrorRecord(context, this.bridge.recordOf(e));
+      err = this.bridge.encodeError(this.bridge.recordOf(e));
     }
-    this.callGuest(this.d.settle, id, err, value)?.dispose();
+    this.callGuest(this.dispatcher().settle, id, err, value)?.dispose();
     id.dispose();
     err.dispose();
     value.dispose();
@@ -347,8 +409,19 @@ export class Execution {
       if (e instanceof EngineFault) throw e;
       throw this.fault(e);
     } finally {
-      if (--this.depth === 0) this.cpuUsed += performance.now() - this.enteredAt;
+      if (--this.depth === 0) {
+        this.cpuUsed += performance.now() - this.enteredAt;
+        // An interrupt can surface as a rejected promise rather than an error (inside an
+        // async function's job), so the limit is judged by the flag, not by the result.
+        if (this.cpuExceeded && !this.outcome) this.limitExceeded();
+      }
     }
+  }
+
+  private limitExceeded(): void {
+    this.halted = true;
+    this.sandbox.broken = true;
+    this.end(ExitCode.CPU_TIME_LIMIT, `CPU time limit of ${this.ex.cpuTimeLimitMs} ms exceeded`);
   }
 
   private fault(e: unknown): EngineFault {
@@ -403,13 +476,44 @@ export class Execution {
   }
 
   private isArrayBuffer(h: QuickJSHandle): boolean {
-    const r = this.context.callFunction(this.d.arrayBufferByteLength, h);
+    const r = this.context.callFunction(this.p.arrayBufferByteLength, h);
     if (r.error) {
       r.error.dispose();
       return false;
     }
     r.value.dispose();
     return true;
+  }
+
+  private newExactString(str: string): QuickJSHandle {
+    const units = new Uint16Array(str.length);
+    for (let i = 0; i < str.length; i++) units[i] = str.charCodeAt(i);
+    const buf = this.context.newArrayBuffer(units.buffer);
+    const r = this.context.callFunction(this.p.stringFromUnits, this.context.undefined, buf);
+    buf.dispose();
+    if (r.error) {
+      r.error.dispose();
+      throw new Error("could not build a guest string");
+    }
+    return r.value;
+  }
+
+  private exactString(h: QuickJSHandle): string {
+    const r = this.context.callFunction(this.p.stringUnits, this.context.undefined, h);
+    if (r.error) {
+      r.error.dispose();
+      throw new Error("could not read a guest string");
+    }
+    const view = this.context.getArrayBuffer(r.value);
+    r.value.dispose();
+    try {
+      const units = new Uint16Array(view.value.buffer, view.value.byteOffset, view.value.byteLength / 2);
+      let out = "";
+      for (let i = 0; i < units.length; i += 8192) out += String.fromCharCode(...units.subarray(i, i + 8192));
+      return out;
+    } finally {
+      view.dispose();
+    }
   }
 
   // -------------------------------------------------------------------------
@@ -419,9 +523,7 @@ export class Execution {
   private handleGuestError(err: QuickJSHandle, kind: "uncaughtException" | "unhandledRejection"): void {
     if (this.outcome) return;
     if (this.cpuExceeded) {
-      this.halted = true;
-      this.sandbox.broken = true;
-      this.end(ExitCode.CPU_TIME_LIMIT, `CPU time limit of ${this.ex.cpuTimeLimitMs} ms exceeded`);
+      this.limitExceeded();
       return;
     }
     if (this.terminated) {
@@ -436,8 +538,15 @@ export class Execution {
       this.end(ExitCode.MEMORY_LIMIT, this.memoryMessage());
       return;
     }
+    let uncaught: QuickJSHandle;
+    try {
+      uncaught = this.dispatcher().uncaught;
+    } catch (e) {
+      if (e instanceof EngineFault) return;
+      throw e;
+    }
     const kindH = this.context.newString(kind);
-    const text = this.callGuestRaw(this.d.uncaught, err, kindH);
+    const text = this.callGuestRaw(uncaught, err, kindH);
     kindH.dispose();
     if (this.outcome || this.ended) return;
     const message = text ?? this.safeDescribe(err);
@@ -509,8 +618,14 @@ export class Execution {
     this.exitRequested = undefined;
     const outcome = this.outcome;
     this.outcome = undefined;
+    if (!this.d) {
+      this.exitRequested = pending;
+      this.outcome = outcome;
+      return code;
+    }
+    const emitExit = this.d.emitExit;
     const codeH = this.context.newNumber(code);
-    const r = this.enter(() => this.context.callFunction(this.d.emitExit, this.context.undefined, codeH));
+    const r = this.enter(() => this.context.callFunction(emitExit, this.context.undefined, codeH));
     codeH.dispose();
     let final = code;
     if (r.error) {
@@ -537,7 +652,7 @@ export class Execution {
       if (!this.outcome) this.outcome = { code };
       return;
     }
-    const code = this.callNumber(this.d.exitCode);
+    const code = this.d ? this.callNumber(this.d.exitCode) : 0;
     if (this.outcome) return;
     const final = this.runExitHandlers(code === RAN ? 0 : code);
     if (!this.outcome) this.outcome = { code: final };
@@ -581,16 +696,23 @@ export class Execution {
   private loadModule(name: string): JSModuleLoadResult {
     const bare = name.startsWith("node:") ? name.slice(5) : name;
     const nameH = this.context.newString(bare);
-    const r = this.enter(() => this.context.callFunction(this.d.builtinExportNames, this.context.undefined, nameH));
+    let names: QuickJSHandle;
+    try {
+      names = this.dispatcher().builtinExportNames;
+    } catch {
+      nameH.dispose();
+      return { error: guestSafeError("the sandbox failed to start") };
+    }
+    const r = this.enter(() => this.context.callFunction(names, this.context.undefined, nameH));
     nameH.dispose();
     if (r.error) {
       const message = this.safeDescribe(r.error);
       r.error.dispose();
       return { error: guestSafeError(/No such built-in/.test(message) ? `Cannot find module '${name}'` : message) };
     }
-    const names = JSON.parse(this.context.getString(r.value)) as string[];
+    const exported = JSON.parse(this.context.getString(r.value)) as string[];
     r.value.dispose();
-    const ids = names.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== "default");
+    const ids = exported.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== "default");
     const spec = JSON.stringify(bare);
     return (
       `const m = globalThis[Symbol.for("quicksand.requireBuiltin")](${spec});\n` +

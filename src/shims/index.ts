@@ -3,8 +3,10 @@
  * guest can reach on the host.
  */
 import { opTable } from "../runtime/bridge/op.js";
+import { fsOps } from "./fs/host.js";
 import { moduleOps } from "./module/host.js";
+import { osOps } from "./os/host.js";
 import { processOps } from "./process/host.js";
 import { stdioOps } from "./stdio/host.js";
 
-export const OPS = opTable(processOps, stdioOps, moduleOps);
+export const OPS = opTable(processOps, stdioOps, moduleOps, fsOps, osOps);

@@ -49,9 +49,20 @@ export async function createInstance(variant: WasmVariant, maxPages: number): Pr
     }
   };
   const module = await newQuickJSWASMModuleFromVariant(
-    newVariant(variant.variant, { wasmModule, wasmMemory: memory, log: noop }),
+    newVariant(variant.variant, {
+      wasmModule,
+      wasmMemory: memory,
+      log: noop,
+      // Emscripten prints an engine abort itself; quicksand reports it as the run's
+      // result instead (QUICKSAND_DEBUG=1 shows the engine's own text).
+      emscriptenModule: { printErr: debugEnabled() ? (text: string) => console.error(`[quicksand engine] ${text}`) : noop, print: noop },
+    }),
   );
   return { variant, module, memory, maxPages, growFailures: () => failures };
 }
 
 function noop(): void {}
+
+function debugEnabled(): boolean {
+  return typeof process !== "undefined" && process.env?.QUICKSAND_DEBUG === "1";
+}

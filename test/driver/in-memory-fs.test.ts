@@ -49,6 +49,18 @@ describe("createInMemoryFileSystem", () => {
         "removeFile",
         "removeDir",
         "rename",
+        "lstat",
+        "symlink",
+        "readlink",
+        "realpath",
+        "link",
+        "chmod",
+        "utimes",
+        "truncate",
+        "appendFile",
+        "copyFile",
+        "access",
+        "open",
       ]
         .flatMap((name) => [name, `${name}Sync`])
         .sort(),

@@ -8,8 +8,8 @@ const scripts: Record<string, string> = {
     process.nextTick(() => console.log('tick'));
     console.log('sync');`,
   "timers in due order, then immediates": `
-    setTimeout(() => console.log('t20'), 20);
-    setTimeout(() => console.log('t5'), 5);
+    setTimeout(() => console.log('t90'), 90);
+    setTimeout(() => console.log('t40'), 40);
     setImmediate(() => console.log('immediate'));
     console.log('start');`,
   "microtasks between timer callbacks": `

@@ -18,9 +18,9 @@ describe("the WebAssembly memory cap", () => {
       const rt = inst.module.newRuntime();
       rt.setMemoryLimit(16 * MB);
       const ctx = rt.newContext();
-      const r = ctx.evalCode(code);
-      const allocatedMb = ctx.getNumber(r.value!);
-      r.value!.dispose();
+      const v = ctx.unwrapResult(ctx.evalCode(code));
+      const allocatedMb = ctx.getNumber(v);
+      v.dispose();
       ctx.dispose();
       rt.dispose();
       expect(allocatedMb).toBeGreaterThan(100);
@@ -31,9 +31,9 @@ describe("the WebAssembly memory cap", () => {
       const inst = await createInstance(getVariant(), pagesForLimit(24 * MB));
       const rt = inst.module.newRuntime();
       const ctx = rt.newContext();
-      const r = ctx.evalCode(code);
-      const allocatedMb = ctx.getNumber(r.value!);
-      r.value!.dispose();
+      const v = ctx.unwrapResult(ctx.evalCode(code));
+      const allocatedMb = ctx.getNumber(v);
+      v.dispose();
       ctx.dispose();
       rt.dispose();
       expect(allocatedMb).toBeLessThan(24);
@@ -64,12 +64,12 @@ describe("module and instances", () => {
     // Memory written by one instance is invisible to the other.
     const ra = a.module.newRuntime();
     const ca = ra.newContext();
-    ca.evalCode("globalThis.secret = 'x'.repeat(1000) + 'SECRET'").value!.dispose();
+    ca.unwrapResult(ca.evalCode("globalThis.secret = 'x'.repeat(1000) + 'SECRET'")).dispose();
     const rb = b.module.newRuntime();
     const cb = rb.newContext();
-    const seen = cb.evalCode("typeof globalThis.secret");
-    expect(cb.getString(seen.value!)).toBe("undefined");
-    seen.value!.dispose();
+    const seen = cb.unwrapResult(cb.evalCode("typeof globalThis.secret"));
+    expect(cb.getString(seen)).toBe("undefined");
+    seen.dispose();
     ca.dispose();
     ra.dispose();
     cb.dispose();
@@ -81,9 +81,9 @@ describe("module and instances", () => {
       const inst = await createInstance(getVariant(name), 256);
       const rt = inst.module.newRuntime();
       const ctx = rt.newContext();
-      const r = ctx.evalCode("6 * 7");
-      expect(ctx.getNumber(r.value!)).toBe(42);
-      r.value!.dispose();
+      const v = ctx.unwrapResult(ctx.evalCode("6 * 7"));
+      expect(ctx.getNumber(v)).toBe(42);
+      v.dispose();
       ctx.dispose();
       rt.dispose();
     }

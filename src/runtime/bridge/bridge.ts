@@ -12,7 +12,7 @@
  */
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { type DecodeCx, string as decodeString } from "./decoders.js";
-import { encodeValue } from "./encode.js";
+import { encodeValue, type EncodeCx } from "./encode.js";
 import type { PermissionGate } from "./gate.js";
 import { Granted, type Op, type OpContext, type PermissionRequest } from "./op.js";
 import { OpError, type OpErrorRecord, toOpErrorRecord } from "./op-error.js";
@@ -44,6 +44,10 @@ export interface BridgeOptions {
   limits: PayloadLimits;
   /** Intrinsic ArrayBuffer brand check captured before guest code ran. */
   isArrayBuffer: (h: QuickJSHandle) => boolean;
+  /** Exact string reader (see DecodeCx.exactString). */
+  exactString: (h: QuickJSHandle) => string;
+  /** Exact string writer (see EncodeCx.exactString). */
+  newExactString: (s: string) => QuickJSHandle;
   /** Called when an async op finishes; the loop delivers it. */
   onComplete: (c: Completion) => void;
   /** False once the exec has ended: late calls and results are dropped. */
@@ -54,9 +58,14 @@ export class Bridge {
   private nextId = 1;
   private inFlight = 0;
   private readonly decodeCx: DecodeCx;
+  private readonly resultCx: EncodeCx;
+  private readonly ownCodeCx: EncodeCx;
 
   constructor(private readonly o: BridgeOptions) {
-    this.decodeCx = { context: o.context, maxBytes: o.limits.requestBytes, isArrayBuffer: o.isArrayBuffer };
+    this.decodeCx = { context: o.context, maxBytes: o.limits.requestBytes, isArrayBuffer: o.isArrayBuffer, exactString: o.exactString };
+    this.resultCx = { context: o.context, maxBytes: o.limits.responseBytes, exactString: o.newExactString };
+    // Error records and quicksand's own code are not guest payload: no size limit.
+    this.ownCodeCx = { context: o.context, maxBytes: Number.MAX_SAFE_INTEGER, exactString: o.newExactString };
   }
 
   /** Async ops started and not yet completed. */
@@ -83,7 +92,7 @@ export class Bridge {
         requests = op.permission?.(args, this.o.cx) ?? [];
         this.o.gate.checkSync(requests, op.syscall);
         const result = op.sync(this.o.cx, args, Granted.create(requests));
-        return encodeValue(context, result, op.ownCodeResult ? Number.MAX_SAFE_INTEGER : this.o.limits.responseBytes);
+        return encodeValue(op.ownCodeResult ? this.ownCodeCx : this.resultCx, result);
       } catch (err) {
         return { error: this.errorHandle(err, op, requests) };
       }
@@ -129,7 +138,12 @@ export class Bridge {
 
   /** Encodes an async op's result for delivery (payload limit included). */
   encodeResult(value: unknown): QuickJSHandle {
-    return encodeValue(this.o.context, value, this.o.limits.responseBytes);
+    return encodeValue(this.resultCx, value);
+  }
+
+  /** Builds the record the guest's error helper recognises (`$opError: true`). */
+  encodeError(record: OpErrorRecord): QuickJSHandle {
+    return encodeValue(this.ownCodeCx, { $opError: true, ...stripUndefined(record) });
   }
 
   recordOf(err: unknown): OpErrorRecord {
@@ -169,14 +183,10 @@ export class Bridge {
   }
 
   private errorHandle(err: unknown, op: Op | undefined, requests: PermissionRequest[]): QuickJSHandle {
-    return encodeErrorRecord(this.o.context, this.record(err, op, requests));
+    return this.encodeError(this.record(err, op, requests));
   }
 }
 
-/** Builds the record the guest's error helper recognises (`$opError: true`). */
-export function encodeErrorRecord(context: QuickJSContext, record: OpErrorRecord): QuickJSHandle {
-  return encodeValue(context, { $opError: true, ...stripUndefined(record) }, Number.MAX_SAFE_INTEGER);
-}
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

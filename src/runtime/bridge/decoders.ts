@@ -13,6 +13,12 @@ export interface DecodeCx {
   readonly maxBytes: number;
   /** Calls a captured intrinsic that throws unless its argument is an ArrayBuffer. */
   readonly isArrayBuffer: (h: QuickJSHandle) => boolean;
+  /**
+   * Reads a string exactly, UTF-16 unit by unit. The fast path (`getString`) goes through
+   * a C string, which ends at the first NUL and cannot carry lone surrogates; this one
+   * is used when the fast path's length disagrees with the string's own length.
+   */
+  readonly exactString: (h: QuickJSHandle) => string;
 }
 
 export type Decoder<T> = (cx: DecodeCx, h: QuickJSHandle, name: string) => T;
@@ -31,10 +37,11 @@ export function tooLarge(name: string, size: number, limit: number): OpError {
 export const string: Decoder<string> = (cx, h, name) => {
   const t = cx.context.typeof(h);
   if (t !== "string") throw invalid(name, "of type string", t);
-  const s = cx.context.getString(h);
-  // UTF-16 length is a lower bound of the UTF-8 size and cheap to read.
-  if (s.length > cx.maxBytes) throw tooLarge(name, s.length, cx.maxBytes);
-  return s;
+  // A string primitive's length is read by QuickJS without any property lookup.
+  const length = cx.context.getLength(h) ?? 0;
+  if (length > cx.maxBytes) throw tooLarge(name, length, cx.maxBytes);
+  const fast = cx.context.getString(h);
+  return fast.length === length ? fast : cx.exactString(h);
 };
 
 export const number: Decoder<number> = (cx, h, name) => {

@@ -21,7 +21,22 @@ export class GuestScript {
   ) {}
 }
 
-export function encodeValue(context: QuickJSContext, value: unknown, maxBytes: number, depth = 0): QuickJSHandle {
+export interface EncodeCx {
+  readonly context: QuickJSContext;
+  /** Largest string or byte value the result may carry. */
+  readonly maxBytes: number;
+  /**
+   * Builds a guest string from UTF-16 units: for strings a C string cannot carry (NUL,
+   * lone surrogates), which the fast path (`newString`) would cut or mangle.
+   */
+  readonly exactString: (s: string) => QuickJSHandle;
+}
+
+/** NUL, or a surrogate without its partner. */
+const NOT_C_STRING_SAFE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function encodeValue(ecx: EncodeCx, value: unknown, depth = 0): QuickJSHandle {
+  const { context, maxBytes } = ecx;
   switch (typeof value) {
     case "undefined":
       return context.undefined;
@@ -33,7 +48,7 @@ export function encodeValue(context: QuickJSContext, value: unknown, maxBytes: n
       return context.newBigInt(value);
     case "string":
       if (value.length > maxBytes) throw tooLargeResult(value.length, maxBytes);
-      return context.newString(value);
+      return NOT_C_STRING_SAFE.test(value) ? ecx.exactString(value) : context.newString(value);
     case "object": {
       if (value === null) return context.null;
       if (value instanceof GuestScript) {
@@ -54,7 +69,7 @@ export function encodeValue(context: QuickJSContext, value: unknown, maxBytes: n
         const arr = context.newArray();
         try {
           value.forEach((item, i) => {
-            const h = encodeValue(context, item, maxBytes, depth + 1);
+            const h = encodeValue(ecx, item, depth + 1);
             context.setProp(arr, i, h);
             h.dispose();
           });
@@ -69,7 +84,7 @@ export function encodeValue(context: QuickJSContext, value: unknown, maxBytes: n
       const obj = context.newObject();
       try {
         for (const [k, v] of Object.entries(value)) {
-          const h = encodeValue(context, v, maxBytes, depth + 1);
+          const h = encodeValue(ecx, v, depth + 1);
           context.setProp(obj, k, h);
           h.dispose();
         }

@@ -63,6 +63,8 @@ export interface ExecState {
   exit(code: number): void;
   /** Linear memory of the sandbox (rss/heapTotal) and what QuickJS has allocated (heapUsed). */
   memoryUsage(): { rss: number; heapTotal: number; heapUsed: number };
+  /** The sandbox's hard memory limit in bytes (what `os.totalmem()` reports). */
+  readonly memoryLimit: number;
   readonly stdin: string;
 }
 

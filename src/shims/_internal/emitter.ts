@@ -9,6 +9,7 @@
  */
 import { invalidArgType, nodeError } from "./errors.js";
 import { lazy } from "../module/guest.js";
+import { validateNumber } from "./validators.js";
 
 type Listener = ((...args: any[]) => unknown) & { listener?: Listener };
 type Events = Record<string | symbol, Listener | (Listener[] & { warned?: boolean }) | undefined>;
@@ -49,11 +50,6 @@ function checkListener(listener: unknown): asserts listener is Listener {
   if (typeof listener !== "function") throw invalidArgType("listener", "of type function", listener);
 }
 
-function outOfRangeNonNegative(name: string, value: unknown): Error {
-  const shown = typeof value === "string" ? `'${value}'` : String(value);
-  return nodeError("ERR_OUT_OF_RANGE", `The value of "${name}" is out of range. It must be a non-negative number. Received ${shown}`);
-}
-
 export const EventEmitter = function EventEmitter(this: EventEmitter, opts?: { captureRejections?: unknown }) {
   (EventEmitter as unknown as { init: (o?: unknown) => void }).init.call(this, opts);
 } as unknown as {
@@ -90,7 +86,7 @@ Object.defineProperty(EventEmitter, "defaultMaxListeners", {
   enumerable: true,
   get: () => defaultMaxListeners,
   set(n: unknown) {
-    if (typeof n !== "number" || n < 0 || Number.isNaN(n)) throw outOfRangeNonNegative("defaultMaxListeners", n);
+    validateNumber(n, "defaultMaxListeners", 0);
     defaultMaxListeners = n;
   },
 });
@@ -106,7 +102,7 @@ Object.defineProperty(EventEmitter, "errorMonitor", { value: errorMonitor, writa
 Object.defineProperty(EventEmitter, "captureRejectionSymbol", { value: captureRejectionSymbol, writable: false, enumerable: true });
 
 proto.setMaxListeners = function setMaxListeners(n: unknown) {
-  if (typeof n !== "number" || n < 0 || Number.isNaN(n)) throw outOfRangeNonNegative("n", n);
+  validateNumber(n, "setMaxListeners", 0);
   this._maxListeners = n;
   return this;
 };

@@ -60,7 +60,9 @@ export function fromOpError(e: unknown): unknown {
 }
 
 export function invalidArgType(name: string, expected: string, actual: unknown): Error {
-  return nodeError("ERR_INVALID_ARG_TYPE", `The "${name}" argument must be ${expected}. Received ${describeReceived(actual)}`);
+  // Node's wording: `The first argument`, `The "a.b" property`, `The "x" argument`.
+  const subject = name.endsWith(" argument") ? name : `"${name}" ${name.includes(".") ? "property" : "argument"}`;
+  return nodeError("ERR_INVALID_ARG_TYPE", `The ${subject} must be ${expected}. Received ${describeReceived(actual)}`);
 }
 
 export function describeReceived(v: unknown): string {

@@ -126,7 +126,13 @@ function formatValue(ctx: Ctx, value: unknown, recurseTimes: number, typedArray 
   const custom = ctx.customInspect ? (value as Record<symbol, unknown>)[customInspectSymbol] : undefined;
   if (typeof custom === "function" && custom !== inspect) {
     const depth = ctx.depth - recurseTimes;
-    const ret = custom.call(value, depth, { depth, breakLength: ctx.breakLength, compact: ctx.compact }, inspect);
+    // As Node: the first argument is the depth left, the options carry the caller's depth.
+    const options = {
+      depth: ctx.depth, breakLength: ctx.breakLength, compact: ctx.compact, showHidden: ctx.showHidden,
+      maxArrayLength: ctx.maxArrayLength, maxStringLength: ctx.maxStringLength, sorted: ctx.sorted,
+      getters: ctx.getters, customInspect: ctx.customInspect, colors: false,
+    };
+    const ret = custom.call(value, depth, options, inspect);
     if (ret !== value) {
       if (typeof ret !== "string") return formatValue(ctx, ret, recurseTimes);
       return ret.replaceAll("\n", `\n${" ".repeat(ctx.indentationLvl)}`);

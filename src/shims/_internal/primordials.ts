@@ -21,3 +21,4 @@ export const MapPrototypeSet = uncurry(Map.prototype.set as (k: unknown, v: unkn
 export const MapPrototypeDelete = uncurry(Map.prototype.delete as (k: unknown) => boolean);
 /** `ArrayBuffer.prototype.byteLength`'s getter: throws unless `this` is a real ArrayBuffer. */
 export const ArrayBufferByteLength = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")!.get!;
+

@@ -1,11 +1,11 @@
 /**
- * The guest bootstrap: the first code each exec runs inside QuickJS. The host calls the
- * exported function with the two bridge functions and the exec's configuration; it
- * installs Node's globals and returns the dispatcher the host's event loop drives.
+ * The guest bootstrap: loaded by the prelude (prelude.ts) the first time a script touches
+ * anything beyond `console` of primitives. The host calls the exported function with the
+ * two bridge functions and the exec's configuration; it installs Node's globals (over the
+ * prelude's loaders) and returns the dispatcher the host's event loop drives.
  *
  * Start-up cost is parse cost, so the bootstrap carries only the bridge, the unit loader
- * and the clocks. `console`, `process`, timers and everything else are units loaded on
- * first touch: `console.log(1)` loads console and format, not inspect.
+ * and the clocks. `process`, timers and everything else are units loaded on first touch.
  *
  * Nothing here is trusted by the host: it is ordinary guest code calling ops.
  */
@@ -20,6 +20,7 @@ import type * as SerializeUnit from "../_internal/serialize.js";
 import type * as CjsUnit from "../_internal/cjs.js";
 import type * as UncaughtUnit from "../_internal/uncaught.js";
 import { installClock, type ClockConfig } from "./clock.js";
+import { GLOBAL_UNITS, TIMER_NAMES } from "./globals.js";
 
 export interface BootstrapConfig extends ClockConfig {
   process: ProcessUnit.ProcessInit;
@@ -31,20 +32,6 @@ type HostCall = (name: string, ...args: unknown[]) => unknown;
 type HostCallAsync = (name: string, ...args: unknown[]) => number;
 
 const IDLE = -1;
-const CONSOLE_METHODS = [
-  "log", "info", "debug", "error", "warn", "dir", "dirxml", "trace", "assert", "count", "countReset",
-  "group", "groupCollapsed", "groupEnd", "time", "timeEnd", "timeLog", "table",
-] as const;
-/** Globals served by a unit's export of the same name: [global, unit id, enumerable]. */
-const GLOBAL_UNITS: [string, string, boolean][] = [
-  ["Buffer", "node:buffer", false],
-  ["TextEncoder", "quicksand:internal/encoding", false],
-  ["TextDecoder", "quicksand:internal/encoding", false],
-  ["atob", "quicksand:internal/base64", true],
-  ["btoa", "quicksand:internal/base64", true],
-  ["structuredClone", "quicksand:internal/structured-clone", true],
-];
-const TIMER_NAMES = ["setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate"] as const;
 
 export default function bootstrap(call: HostCall, callAsync: HostCallAsync, configJson: string) {
   const config = JSON.parse(configJson) as BootstrapConfig;
@@ -84,28 +71,7 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
     }));
   let fullConsole: ReturnType<typeof ConsoleUnit.createConsole> | undefined;
   const full = () => (fullConsole ??= (loader.loadUnit("quicksand:internal/console") as typeof ConsoleUnit).createConsole(clock.perfNow));
-  /**
-   * The console global starts as forwarders. log/info/debug/error/warn try the host's
-   * primitive-only fast path first; anything else (objects, format strings, groups)
-   * loads the full console, which then serves every later call.
-   */
-  const consoleObject = () => {
-    const c: Record<string, unknown> = {};
-    for (const name of CONSOLE_METHODS) {
-      const fd = name === "error" || name === "warn" ? 2 : 1;
-      const fast = name === "log" || name === "info" || name === "debug" || name === "error" || name === "warn";
-      c[name] = {
-        [name]: (...args: unknown[]) => {
-          if (fast && fullConsole === undefined && host.callOp("stdio.print", fd, ...args) === true) return;
-          return (full()[name as keyof typeof fullConsole] as (...a: unknown[]) => unknown)(...args);
-        },
-      }[name];
-    }
-    return c;
-  };
 
-  define("global", globalThis);
-  defineLazy("console", consoleObject);
   defineLazy("process", () => processState().process);
   // Web and Node globals: each loads its unit on first read (enumerable as in Node).
   const fromUnit = (id: string, name: string) => () => (loader.loadUnit(id) as Record<string, unknown>)[name];
@@ -134,15 +100,16 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
   const timersLoaded = () => loader.isLoaded("quicksand:internal/timers");
 
   return {
-    /** Brand check for ArrayBuffer arguments (the intrinsic getter, captured now). */
-    arrayBufferByteLength: primordials.ArrayBufferByteLength,
+    /** The console the prelude's console hands over to for anything beyond primitives. */
+    fullConsole: full,
+    /** The CommonJS `require` of a file (the module system loads on first use). */
+    makeRequire: (filename: string) => cjs().makeRequire(filename),
     tick: (now: number) => {
       loopClockUnit.loopClock.now = now;
       return timersLoaded() ? timers().tick(now) : IDLE;
     },
     runTicks: () => (timersLoaded() ? timers().runTicks() : 0),
     settle: host.settle,
-    runMain: (fn: (...a: unknown[]) => unknown, filename: string) => cjs().runMain(fn, filename),
     serialize: (value: unknown) => (loader.loadUnit("quicksand:internal/serialize") as typeof SerializeUnit).serialize(value),
     builtinExportNames: (name: string) => JSON.stringify(Object.keys(loader.requireBuiltin(name) as object)),
     exitCode: () => proc?.exitCode() ?? 0,

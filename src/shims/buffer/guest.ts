@@ -9,7 +9,7 @@ import * as port from "buffer/";
 import { invalidArgType, nodeError } from "../_internal/errors.js";
 import { outOfRange, validateNumber } from "../_internal/validators.js";
 import { atob, btoa } from "../_internal/base64.js";
-import { isUtf8 } from "../_internal/encoding.js";
+import { isUtf8, utf8Decode } from "../_internal/encoding.js";
 
 type Buf = Uint8Array & Record<string, any>;
 type Method = (this: Buf, ...args: any[]) => any;
@@ -38,9 +38,20 @@ const origIsEncoding = Buffer.isEncoding as (e: string) => boolean;
 Buffer.isEncoding = (enc: unknown) => typeof enc === "string" && enc.length !== 0 && (isBase64Url(enc) || origIsEncoding(enc));
 
 const origToString = proto.toString!;
+const isUtf8Name = (enc: unknown) => enc === undefined || (typeof enc === "string" && /^utf-?8$/i.test(enc));
 proto.toString = function toString(encoding?: unknown, start?: unknown, end?: unknown) {
-  if (arguments.length === 0) return origToString.call(this);
+  // UTF-8 goes through the Encoding Standard decoder: one U+FFFD per maximal bad
+  // subsequence, as V8 decodes (the port emits one per byte).
+  if (arguments.length === 0) return utf8Decode(this);
   checkEncoding(encoding);
+  if (isUtf8Name(encoding)) {
+    const len = this.length;
+    let s = start === undefined || (start as number) <= 0 ? 0 : (start as number) | 0;
+    if (s >= len) return "";
+    const e = end === undefined || (end as number) > len ? len : (end as number) | 0;
+    if (e <= s) return "";
+    return utf8Decode(this.subarray(s, e));
+  }
   if (isBase64Url(encoding)) {
     return (origToString.call(this, "base64", start, end) as string).replace(/[+/=]/g, (c) => (c === "+" ? "-" : c === "/" ? "_" : ""));
   }
@@ -55,6 +66,14 @@ proto.write = function write(string: unknown, offset?: unknown, length?: unknown
   if (typeof length === "string") return origWrite.call(this, string, offset, portEncoding(length));
   checkEncoding(encoding);
   return origWrite.call(this, string, offset, length, portEncoding(encoding));
+};
+
+proto.equals = function equals(this: Buf, other: unknown) {
+  if (!(other instanceof Uint8Array)) throw invalidArgType("otherBuffer", "an instance of Buffer or Uint8Array", other);
+  if (this === other) return true;
+  if (this.length !== other.length) return false;
+  for (let i = 0; i < this.length; i++) if (this[i] !== other[i]) return false;
+  return true;
 };
 
 for (const name of ["fill", "indexOf", "lastIndexOf", "includes"]) {

@@ -5,6 +5,7 @@
 import * as arg from "../../runtime/bridge/decoders.js";
 import { defineOp, type Op } from "../../runtime/bridge/op.js";
 import { OpError } from "../../runtime/bridge/op-error.js";
+import { resolveGuestPath } from "../_host/paths.js";
 
 const envGet = defineOp({
   name: "env.get",
@@ -81,15 +82,3 @@ const memoryUsage = defineOp({
 });
 
 export const processOps: Op[] = [envGet, envKeys, envSet, envDelete, exit, cwd, chdir, memoryUsage];
-
-/** Resolves a guest path against the guest cwd and collapses `.`/`..` (POSIX rules). */
-export function resolveGuestPath(cwd: string, p: string): string {
-  const abs = p.startsWith("/") ? p : `${cwd}/${p}`;
-  const out: string[] = [];
-  for (const seg of abs.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") out.pop();
-    else out.push(seg);
-  }
-  return "/" + out.join("/");
-}
