@@ -22,7 +22,7 @@ const root = dirname(fileURLToPath(import.meta.url));
 const SHIMS = join(root, "src", "shims");
 
 /** Shim folders whose guest.ts is a Node builtin module, by module name. */
-const BUILTINS = { util: "util", fs: "fs", "fs-promises": "fs/promises", buffer: "buffer", events: "events", path: "path", "path-posix": "path/posix", "path-win32": "path/win32", os: "os", "string-decoder": "string_decoder", querystring: "querystring", "timers-promises": "timers/promises" };
+const BUILTINS = { util: "util", fs: "fs", "fs-promises": "fs/promises", buffer: "buffer", events: "events", path: "path", "path-posix": "path/posix", "path-win32": "path/win32", os: "os", "string-decoder": "string_decoder", querystring: "querystring", "timers-promises": "timers/promises", stream: "stream", "stream-promises": "stream/promises", "child-process": "child_process", "module-api": "module", dns: "dns", "dns-promises": "dns/promises", constants: "constants", url: "url", "util-types": "util/types", assert: "assert", "assert-strict": "assert/strict", crypto: "crypto", zlib: "zlib", "perf-hooks": "perf_hooks", "async-hooks": "async_hooks", readline: "readline", "readline-promises": "readline/promises", tty: "tty" };
 
 /** Units the bootstrap carries inline (and registers under their ids). */
 export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "_internal/loop-clock", "module/guest"];
@@ -59,6 +59,9 @@ const PORTED_BUILTINS = new Set(["events", "buffer", "util", "stream", "string_d
 function sandboxBuiltinFor(source, importer) {
   const fromNpm = importer !== undefined && importer.includes(`${sep}node_modules${sep}`);
   const name = source.endsWith("/") && fromNpm ? source.slice(0, -1) : source;
+  // readable-stream falls back to the `abort-controller` package only when the globals
+  // are missing; the sandbox has them (the abort unit), so that fallback is the same unit.
+  if (name === "abort-controller" && fromNpm) return "quicksand:internal/abort";
   return PORTED_BUILTINS.has(name) ? `node:${name}` : null;
 }
 

@@ -33,9 +33,6 @@ export const now = () => performance.now();
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Lets pending setImmediate work (e.g. the instance pool refill) run before the next sample. */
-export const settle = () => new Promise((resolve) => setImmediate(resolve));
-
 /** Linear-interpolated percentile of an ascending array (p in 0..100). */
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;

@@ -19,7 +19,11 @@ export type { RuntimeDriverFactory, QuickJSRuntimeDriverOptions } from "./runtim
 // The system driver and its permission helpers
 export { createNodeDriver } from "./driver/node-driver.js";
 export { createInMemoryFileSystem } from "./driver/in-memory-fs.js";
+export { createNodeCommandExecutor } from "./driver/command-executor.js";
+export type { NodeCommandExecutorOptions } from "./driver/command-executor.js";
 export { allowAll, allowAllFs, allowAllNetwork, allowAllChildProcess, allowAllEnv } from "./driver/permissions.js";
+export { createDefaultNetworkAdapter } from "./driver/network/index.js";
+export type { DefaultNetworkAdapterOptions } from "./driver/network/index.js";
 
 // Types of the driver contract
 export type {
@@ -27,8 +31,21 @@ export type {
   VirtualDirEntry,
   VirtualStat,
   NetworkAdapter,
+  NetworkBody,
+  NetworkFetchRequest,
+  NetworkFetchResponse,
+  NetworkHttpRequest,
+  NetworkHttpResponse,
+  NetworkDnsAddress,
+  NetworkListenOptions,
+  NetworkServer,
+  NetworkServerRequest,
+  NetworkServerResponder,
   CommandExecutor,
   SpawnedProcess,
+  CommandSpawnOptions,
+  CommandSpawnSyncOptions,
+  CommandSpawnSyncResult,
   Permissions,
   PermissionDecision,
   FsAccessRequest,

@@ -31,15 +31,20 @@ export async function runOnce<T = unknown>(code: string, options: NodeRuntimeOpt
 
 /**
  * Runs `code` as a CommonJS script under the host's own Node (a child process in a temp
- * dir, empty environment) and returns its stdout, for comparison with the sandbox.
+ * dir, or in `cwd` when given; empty environment) and returns its stdout, for comparison
+ * with the sandbox.
  */
-export function hostNode(code: string, options: { env?: Record<string, string>; input?: string; ext?: string } = {}): { stdout: string; stderr: string; code: number } {
+export function hostNode(
+  code: string,
+  options: { env?: Record<string, string>; input?: string; ext?: string; cwd?: string } = {},
+): { stdout: string; stderr: string; code: number } {
   const dir = mkdtempSync(join(tmpdir(), "quicksand-host-"));
   const file = join(dir, `index${options.ext ?? ".js"}`);
   writeFileSync(file, code);
   try {
     const stdout = execFileSync(process.execPath, [file], {
-      cwd: dir,
+      // With `cwd`, the script runs there (its own file stays in a separate temp dir).
+      cwd: options.cwd ?? dir,
       env: { ...options.env, TZ: "UTC" },
       input: options.input ?? "",
       encoding: "utf8",

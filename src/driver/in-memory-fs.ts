@@ -311,7 +311,8 @@ export function createInMemoryFileSystem(): InMemoryFileSystem {
 
   /**
    * memfs lets a rename replace a non-empty directory, put a file over a directory and
-   * move a directory into itself; rename(2) refuses all three. Check them first.
+   * move a directory into itself (rename(2) refuses all three), and it moves a link's
+   * target instead of the link. Check and handle those first.
    */
   const renameSync = (oldPath: string, newPath: string): void => {
     checkPath(oldPath, "oldPath");
@@ -327,6 +328,16 @@ export function createInMemoryFileSystem(): InMemoryFileSystem {
     if (oldPath === newPath) return;
     if (source!.isDirectory() && newPath.startsWith(`${oldPath}/`)) fail("EINVAL", -22, "invalid argument");
     const target = lstatOrNull(newPath);
+    if (source!.isSymbolicLink()) {
+      // memfs's rename follows a link and moves its target; move the link itself.
+      if (target?.isDirectory()) fail("EISDIR", -21, "illegal operation on a directory");
+      const linkTarget = String(mem.readlinkSync(oldPath));
+      if (!lstatOrNull(parentDir(newPath))) fail("ENOENT", -2, "no such file or directory");
+      if (target) mem.unlinkSync(newPath);
+      mem.symlinkSync(linkTarget, newPath);
+      mem.unlinkSync(oldPath);
+      return;
+    }
     if (target) {
       if (source!.isDirectory()) {
         if (!target.isDirectory()) fail("ENOTDIR", -20, "not a directory");

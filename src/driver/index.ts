@@ -1,6 +1,10 @@
 /** The public surface of the system driver. */
 export { createNodeDriver } from "./node-driver";
 export { createInMemoryFileSystem } from "./in-memory-fs";
+export { createNodeCommandExecutor } from "./command-executor";
+export type { NodeCommandExecutorOptions } from "./command-executor";
+export { createDefaultNetworkAdapter } from "./network/index.js";
+export type { DefaultNetworkAdapterOptions } from "./network/index.js";
 export type { InMemoryFileSystem } from "./in-memory-fs";
 export {
   allowAll,
@@ -14,6 +18,9 @@ export {
 export type {
   ChildProcessAccessRequest,
   CommandExecutor,
+  CommandSpawnOptions,
+  CommandSpawnSyncOptions,
+  CommandSpawnSyncResult,
   EnvAccessRequest,
   FsAccessRequest,
   FsOp,

@@ -3,6 +3,7 @@
  * SystemDriver that NodeRuntime consumes.
  */
 import { isObjectLike, showValue, typeName } from "./describe-value";
+import { createDefaultNetworkAdapter } from "./network/default-adapter";
 import { ModuleAccessFileSystem } from "./module-access-fs";
 import { normalizePermissions } from "./permissions";
 import type {
@@ -178,8 +179,10 @@ function checkFilesystem(value: unknown): VirtualFileSystem {
 function checkNetworkAdapter(value: unknown): NetworkAdapter {
   if (!isObjectLike(value)) fail(`networkAdapter must be an object with a fetch method, got ${typeName(value)}`);
   if (typeof value.fetch !== "function") fail(`networkAdapter.fetch must be a function, got ${typeName(value.fetch)}`);
-  if (value.dnsLookup !== undefined && typeof value.dnsLookup !== "function") {
-    fail(`networkAdapter.dnsLookup must be a function when present, got ${typeName(value.dnsLookup)}`);
+  for (const method of ["dnsLookup", "httpRequest", "listen"] as const) {
+    if (value[method] !== undefined && typeof value[method] !== "function") {
+      fail(`networkAdapter.${method} must be a function when present, got ${typeName(value[method])}`);
+    }
   }
   return value as unknown as NetworkAdapter;
 }
@@ -269,7 +272,18 @@ export function createNodeDriver(options?: NodeDriverOptions): SystemDriver {
     (key) => `unknown option ${JSON.stringify(key)}; valid options are ${OPTION_NAMES.join(", ")}`,
   );
 
-  const networkAdapter = fields.has("networkAdapter") ? checkNetworkAdapter(fields.get("networkAdapter")) : undefined;
+  const useDefaultNetwork = fields.has("useDefaultNetwork")
+    ? checkBoolean(fields.get("useDefaultNetwork"), "useDefaultNetwork")
+    : false;
+  const loopbackExemptPorts = fields.has("loopbackExemptPorts")
+    ? checkPorts(fields.get("loopbackExemptPorts"))
+    : Object.freeze([]);
+  // A given networkAdapter wins; useDefaultNetwork installs the built-in one (undici + SSRF defence).
+  const networkAdapter = fields.has("networkAdapter")
+    ? checkNetworkAdapter(fields.get("networkAdapter"))
+    : useDefaultNetwork
+      ? createDefaultNetworkAdapter({ loopbackExemptPorts })
+      : undefined;
   const commandExecutor = fields.has("commandExecutor")
     ? checkCommandExecutor(fields.get("commandExecutor"))
     : undefined;
@@ -282,13 +296,9 @@ export function createNodeDriver(options?: NodeDriverOptions): SystemDriver {
     ...(networkAdapter ? { networkAdapter } : {}),
     ...(commandExecutor ? { commandExecutor } : {}),
     permissions: checkPermissions(fields.get("permissions")),
-    useDefaultNetwork: fields.has("useDefaultNetwork")
-      ? checkBoolean(fields.get("useDefaultNetwork"), "useDefaultNetwork")
-      : false,
+    useDefaultNetwork,
     moduleAccess: fields.has("moduleAccess") ? checkModuleAccess(fields.get("moduleAccess")) : Object.freeze({}),
-    loopbackExemptPorts: fields.has("loopbackExemptPorts")
-      ? checkPorts(fields.get("loopbackExemptPorts"))
-      : Object.freeze([]),
+    loopbackExemptPorts,
     processConfig: fields.has("processConfig") ? checkProcessConfig(fields.get("processConfig")) : Object.freeze({}),
     osConfig: fields.has("osConfig") ? checkOsConfig(fields.get("osConfig")) : Object.freeze({}),
   };

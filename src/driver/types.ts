@@ -245,11 +245,25 @@ export interface ModuleAccessOptions {
 // Network
 // ---------------------------------------------------------------------------
 
+/**
+ * A body crossing the adapter: all bytes at once, or a stream of chunks. The sandbox
+ * pulls a streamed response body only as fast as the guest reads it, so a slow reader
+ * holds back the server rather than filling host memory.
+ */
+export type NetworkBody = Uint8Array | AsyncIterable<Uint8Array>;
+
+/**
+ * One HTTP exchange as the sandbox hands it to the adapter. Redirects are never followed
+ * by the adapter: the guest's fetch sends each hop as a new request, which passes the
+ * permission callback (and the default adapter's SSRF checks) again.
+ */
 export interface NetworkFetchRequest {
   url: string;
   method: string;
   headers: Record<string, string>;
-  body?: Uint8Array;
+  body?: NetworkBody;
+  /** Fires when the guest aborts, the request times out or the exec ends. */
+  signal?: AbortSignal;
 }
 
 export interface NetworkFetchResponse {
@@ -257,13 +271,90 @@ export interface NetworkFetchResponse {
   statusText: string;
   url: string;
   headers: Record<string, string>;
-  body: Uint8Array;
+  /** Header lines as received, `[name, value, name, value, ...]` (keeps repeated `set-cookie`). */
+  rawHeaders?: string[];
+  body: NetworkBody;
   redirected?: boolean;
 }
 
+/** A request of Node's `http`/`https` client: headers may repeat, nothing is decoded. */
+export interface NetworkHttpRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string | string[]>;
+  body?: NetworkBody;
+  signal?: AbortSignal;
+}
+
+export interface NetworkHttpResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string | string[]>;
+  /** Header lines as received, `[name, value, name, value, ...]`. */
+  rawHeaders: string[];
+  body: NetworkBody;
+}
+
+export interface NetworkDnsLookupOptions {
+  /** 4 or 6 for one address family; 0 (the default) for both. */
+  family?: 0 | 4 | 6;
+}
+
+export interface NetworkDnsAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/** A request that reached a guest server (see `NetworkAdapter.listen`). */
+export interface NetworkServerRequest {
+  method: string;
+  /** The request target as sent (`/path?query`). */
+  url: string;
+  rawHeaders: string[];
+  httpVersion: string;
+  body: AsyncIterable<Uint8Array>;
+  /** The client's address, as the guest's `req.socket.remoteAddress` reports it. */
+  remoteAddress: string;
+  remotePort: number;
+}
+
+/** How the guest answers one request: head first, then the body in chunks. */
+export interface NetworkServerResponder {
+  writeHead(status: number, statusText: string, rawHeaders: string[]): void;
+  write(chunk: Uint8Array): Promise<void>;
+  end(): void;
+  /** Ends the exchange abruptly (the guest destroyed the response or failed). */
+  destroy(): void;
+}
+
+export interface NetworkListenOptions {
+  port: number;
+  /** Interface to bind; the default adapter allows loopback only (127.0.0.1 by default). */
+  host?: string;
+  onRequest(request: NetworkServerRequest, respond: NetworkServerResponder): void;
+}
+
+export interface NetworkServer {
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+  close(): Promise<void>;
+}
+
+/**
+ * What the sandbox's network APIs use on the host. `fetch` serves the guest's global
+ * fetch (and `http`/`https` when there is no `httpRequest`); `dnsLookup` serves
+ * `dns.lookup` and `dns.resolve4/6`; `listen` serves `http.createServer().listen()`.
+ * A missing method makes its guest API fail with a clear error. Every call has passed the
+ * `network` permission callback first.
+ */
 export interface NetworkAdapter {
   fetch(request: NetworkFetchRequest): Promise<NetworkFetchResponse>;
-  dnsLookup(hostname: string): Promise<{ address: string; family: 4 | 6 }[]>;
+  dnsLookup?(hostname: string, options?: NetworkDnsLookupOptions): Promise<NetworkDnsAddress[]>;
+  httpRequest?(request: NetworkHttpRequest): Promise<NetworkHttpResponse>;
+  listen?(options: NetworkListenOptions): Promise<NetworkServer>;
+  /** How many requests one exec may have open at once (default 16). */
+  readonly maxConcurrentRequests?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -273,21 +364,56 @@ export interface NetworkAdapter {
 export interface SpawnedProcess {
   writeStdin(data: Uint8Array | string): void;
   closeStdin(): void;
+  /** Sends a signal (its number, e.g. 15 for SIGTERM; default SIGTERM). */
   kill(signal?: number): void;
+  /** Resolves with the exit code once the process has exited and its output is delivered. */
   wait(): Promise<number>;
+  /**
+   * Optional: after `wait()` settles, the name of the signal that ended the process
+   * (`"SIGTERM"`), or null. Without it the guest sees a signal only when it sent one
+   * itself and the exit code is 128 + that signal's number.
+   */
+  exitSignal?(): string | null;
+}
+
+/** What `CommandExecutor.spawn` receives besides the command and its arguments. */
+export interface CommandSpawnOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  onStdout?: (data: Uint8Array) => void;
+  onStderr?: (data: Uint8Array) => void;
+}
+
+/** What `CommandExecutor.spawnSync` receives besides the command and its arguments. */
+export interface CommandSpawnSyncOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Bytes written to the child's stdin (then closed). */
+  input?: Uint8Array;
+  /** Largest stdout or stderr in bytes; the child is killed beyond it. */
+  maxBuffer: number;
+  timeoutMs?: number;
+  killSignal?: string;
+}
+
+export interface CommandSpawnSyncResult {
+  /** Exit code, or null when a signal ended the process. */
+  status: number | null;
+  signal: string | null;
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  /** Why the process did not run or was cut short (`ENOENT`, `ETIMEDOUT`, `ENOBUFS`, ...). */
+  error?: { code: string };
 }
 
 export interface CommandExecutor {
-  spawn(
-    command: string,
-    args: string[],
-    options: {
-      cwd?: string;
-      env?: Record<string, string>;
-      onStdout?: (data: Uint8Array) => void;
-      onStderr?: (data: Uint8Array) => void;
-    },
-  ): SpawnedProcess;
+  spawn(command: string, args: string[], options: CommandSpawnOptions): SpawnedProcess;
+  /**
+   * Optional: runs a command to completion synchronously. It serves the guest's
+   * `spawnSync`/`execSync`/`execFileSync` in-process; without it those fail with
+   * `ERR_SANDBOX_SYNC_UNAVAILABLE` (the async APIs still work).
+   */
+  spawnSync?(command: string, args: string[], options: CommandSpawnSyncOptions): CommandSpawnSyncResult;
 }
 
 // ---------------------------------------------------------------------------

@@ -4,13 +4,17 @@
  * error ends it). All guest code runs through `enter()`, which accounts CPU time and
  * turns engine faults into a discarded sandbox.
  */
-import type { QuickJSContext, QuickJSHandle, JSModuleLoadResult, JSModuleNormalizeResult } from "quickjs-emscripten-core";
+import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { bootstrapSource, preludeSource } from "virtual:quicksand-guest";
 import { Bridge, type Completion } from "./bridge/bridge.js";
 import { PermissionGate } from "./bridge/gate.js";
 import type { ExecState, Op, OpContext } from "./bridge/op.js";
 import { ExitCode } from "./exit-codes.js";
+import { EsmLoader, moduleName, withImportMeta } from "./esm-loader.js";
 import { reviveExports } from "./export-copy.js";
+import type { OpErrorRecord } from "./bridge/op-error.js";
+import { syncProbe } from "../shims/module/fs-probe.js";
+import { formatOf, runSync } from "../shims/module/resolve.js";
 import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "./options.js";
 import type { Sandbox } from "./sandbox.js";
 import { OutputCapture } from "./stdio.js";
@@ -45,12 +49,14 @@ interface Dispatcher {
   settle: QuickJSHandle;
   serialize: QuickJSHandle;
   builtinExportNames: QuickJSHandle;
+  cjsExportNames: QuickJSHandle;
+  opError: QuickJSHandle;
   exitCode: QuickJSHandle;
   emitExit: QuickJSHandle;
   uncaught: QuickJSHandle;
 }
 const DISPATCHER_KEYS: (keyof Dispatcher)[] = [
-  "tick", "runTicks", "settle", "serialize", "builtinExportNames", "exitCode", "emitExit", "uncaught",
+  "tick", "runTicks", "settle", "serialize", "builtinExportNames", "cjsExportNames", "opError", "exitCode", "emitExit", "uncaught",
 ];
 
 /** Thrown inside `enter()` when the engine itself failed; the run is already ended. */
@@ -67,6 +73,8 @@ export class Execution {
   private booting = false;
   private bridgeFns: { call: QuickJSHandle; callAsync: QuickJSHandle } | undefined;
   private bridge!: Bridge;
+  private cx!: OpContext;
+  private esm!: EsmLoader;
   private outcome: { code: number; errorMessage?: string } | undefined;
   /** No further guest code may run (a limit, termination or engine fault). */
   private halted = false;
@@ -80,6 +88,8 @@ export class Execution {
   private wake: (() => void) | undefined;
   private readonly startWall = Date.now();
   private readonly growFailuresAtStart: number;
+  /** ExecState.onEnd callbacks; undefined once they have run. */
+  private endHooks: (() => void)[] | undefined = [];
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -103,16 +113,20 @@ export class Execution {
     const { runtime } = this.sandbox;
     runtime.setInterruptHandler(() => this.shouldInterrupt());
     runtime.setModuleLoader(
-      (name) => this.loadModule(name),
-      (base, name) => this.normalizeModule(base, name),
+      (name) => this.esm.load(name),
+      (base, name) => this.esm.normalize(base, name),
     );
     let exportsValue: unknown;
     try {
       this.boot();
       let moduleHandle: QuickJSHandle | undefined;
       if (!this.ended) {
-        if (kind === "script") this.evalScript(code);
-        else moduleHandle = this.evalModule(code);
+        if (kind === "script" && !(await this.looksLikeModule(code))) this.evalScript(code);
+        else moduleHandle = await this.evalModule(code);
+        if (kind === "script") {
+          moduleHandle?.dispose();
+          moduleHandle = undefined;
+        }
       }
       await this.loop();
       if (moduleHandle && !this.ended) exportsValue = this.moduleExports(moduleHandle);
@@ -143,6 +157,13 @@ export class Execution {
       exec: state,
       allowed: (req) => gate.allowed(req),
     };
+    this.cx = cx;
+    this.esm = new EsmLoader({
+      cx,
+      guestError: (record) => this.guestError(record),
+      builtinExportNames: (name) => this.exportNames("builtinExportNames", name),
+      cjsExportNames: (path) => this.exportNames("cjsExportNames", path),
+    });
     this.bridge = new Bridge({
       context,
       ops: this.ops,
@@ -257,6 +278,10 @@ export class Execution {
       },
       memoryUsage: () => this.sandbox.memoryUsage(this.context),
       memoryLimit: this.sandbox.memoryLimitBytes,
+      onEnd: (fn) => {
+        if (this.endHooks) this.endHooks.push(fn);
+        else runHook(fn);
+      },
     };
   }
 
@@ -276,8 +301,39 @@ export class Execution {
     fn.dispose();
   }
 
-  private evalModule(code: string): QuickJSHandle | undefined {
-    return this.evalGuest(code, this.ex.filePath, "module");
+  private async evalModule(code: string): Promise<QuickJSHandle | undefined> {
+    await this.esm.prefetch(this.ex.filePath, code);
+    if (this.ended) return undefined;
+    return this.evalGuest(withImportMeta(code, this.ex.filePath), moduleName(this.ex.filePath), "module");
+  }
+
+  /**
+   * Whether an exec's code runs as an ES module, as Node 22 decides: a .mjs file, a .js
+   * file under "type": "module", or code that only parses as a module (import/export).
+   */
+  private async looksLikeModule(code: string): Promise<boolean> {
+    const file = this.ex.filePath;
+    if (file.endsWith(".mjs")) return true;
+    if (file.endsWith(".cjs")) return false;
+    const fs = this.rt.driver.filesystem;
+    if (typeof fs.statSync === "function" && typeof fs.readFileSync === "function") {
+      try {
+        if (runSync(formatOf(file), syncProbe(this.cx)) === "module") return true;
+      } catch {
+        // No readable package scope: decide by syntax.
+      }
+    }
+    if (!/\b(import|export)\b/.test(code)) return false;
+    const asScript = this.context.evalCode(`(function(){${code}\n})`, file, { type: "global", compileOnly: true });
+    if (!asScript.error) {
+      asScript.value.dispose();
+      return false;
+    }
+    asScript.error.dispose();
+    const asModule = this.context.evalCode(code, `${file}#detect`, { type: "module", compileOnly: true });
+    const isModule = !asModule.error;
+    (asModule.error ?? asModule.value)?.dispose();
+    return isModule;
   }
 
   private moduleExports(handle: QuickJSHandle): unknown {
@@ -659,6 +715,8 @@ export class Execution {
   }
 
   private cleanup(): void {
+    for (const fn of this.endHooks?.splice(0) ?? []) runHook(fn);
+    this.endHooks = undefined;
     for (const h of this.owned.splice(0)) {
       try {
         if (h.alive) h.dispose();
@@ -686,49 +744,45 @@ export class Execution {
   }
 
   // -------------------------------------------------------------------------
-  // ES module loading (builtins for now)
+  // Services for the ES module loader
   // -------------------------------------------------------------------------
 
-  private normalizeModule(_base: string, name: string): JSModuleNormalizeResult {
-    return name.startsWith("node:") ? name : name;
+  private guestError(record: OpErrorRecord): QuickJSHandle {
+    const rec = this.bridge.encodeError(record);
+    try {
+      const r = this.enter(() => this.context.callFunction(this.dispatcher().opError, this.context.undefined, rec));
+      if (r.error) return r.error;
+      return r.value;
+    } finally {
+      rec.dispose();
+    }
   }
 
-  private loadModule(name: string): JSModuleLoadResult {
-    const bare = name.startsWith("node:") ? name.slice(5) : name;
-    const nameH = this.context.newString(bare);
-    let names: QuickJSHandle;
-    try {
-      names = this.dispatcher().builtinExportNames;
-    } catch {
-      nameH.dispose();
-      return { error: guestSafeError("the sandbox failed to start") };
-    }
-    const r = this.enter(() => this.context.callFunction(names, this.context.undefined, nameH));
+  private exportNames(which: "builtinExportNames" | "cjsExportNames", name: string): string[] | OpErrorRecord {
+    const fn = this.dispatcher()[which];
+    const nameH = this.context.newString(name);
+    const r = this.enter(() => this.context.callFunction(fn, this.context.undefined, nameH));
     nameH.dispose();
     if (r.error) {
       const message = this.safeDescribe(r.error);
       r.error.dispose();
-      return { error: guestSafeError(/No such built-in/.test(message) ? `Cannot find module '${name}'` : message) };
+      return { code: "ERR_SANDBOX_MODULE", message };
     }
-    const exported = JSON.parse(this.context.getString(r.value)) as string[];
+    const parsed = JSON.parse(this.context.getString(r.value)) as { names?: string[]; error?: OpErrorRecord };
     r.value.dispose();
-    const ids = exported.filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== "default");
-    const spec = JSON.stringify(bare);
-    return (
-      `const m = globalThis[Symbol.for("quicksand.requireBuiltin")](${spec});\n` +
-      `export default m;\n` +
-      (ids.length ? `export const { ${ids.join(", ")} } = m;\n` : "")
-    );
+    return parsed.error ?? parsed.names ?? [];
   }
-}
-
-/** An Error for the guest without the host's stack (it would name host files). */
-function guestSafeError(message: string): Error {
-  const e = new Error(message);
-  e.stack = `Error: ${message}`;
-  return e;
 }
 
 function yieldToHost(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Runs one end-of-exec hook; a failing hook must not keep the others from running. */
+function runHook(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // Releasing a host resource failed; the exec is over either way.
+  }
 }

@@ -3,10 +3,12 @@
  * guest can reach on the host.
  */
 import { opTable } from "../runtime/bridge/op.js";
+import { childProcessOps } from "./child-process/host.js";
+import { fetchOps } from "./fetch/host.js";
 import { fsOps } from "./fs/host.js";
 import { moduleOps } from "./module/host.js";
 import { osOps } from "./os/host.js";
 import { processOps } from "./process/host.js";
 import { stdioOps } from "./stdio/host.js";
 
-export const OPS = opTable(processOps, stdioOps, moduleOps, fsOps, osOps);
+export const OPS = opTable(processOps, stdioOps, moduleOps, fsOps, osOps, childProcessOps, fetchOps);

@@ -55,7 +55,7 @@ export async function createInstance(variant: WasmVariant, maxPages: number): Pr
       log: noop,
       // Emscripten prints an engine abort itself; quicksand reports it as the run's
       // result instead (QUICKSAND_DEBUG=1 shows the engine's own text).
-      emscriptenModule: { printErr: debugEnabled() ? (text: string) => console.error(`[quicksand engine] ${text}`) : noop, print: noop },
+      emscriptenModule: { printErr: debugEnabled() ? (text: string) => console.error(`[quicksand engine] ${text}`) : noop, print: noop } as never,
     }),
   );
   return { variant, module, memory, maxPages, growFailures: () => failures };

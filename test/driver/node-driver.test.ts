@@ -455,10 +455,11 @@ describe("createNodeDriver validation", () => {
     reject({ useDefaultNetwork: "yes" }, "createNodeDriver: useDefaultNetwork must be a boolean, got string");
   });
 
-  it("keeps useDefaultNetwork without a network adapter", () => {
+  it("installs the default network adapter for useDefaultNetwork", () => {
     const driver = createNodeDriver({ useDefaultNetwork: true });
     expect(driver.useDefaultNetwork).toBe(true);
-    expect(driver.networkAdapter).toBeUndefined();
+    expect(typeof driver.networkAdapter?.fetch).toBe("function");
+    expect(typeof driver.networkAdapter?.httpRequest).toBe("function");
   });
 
   it("rejects loopback ports that are not integers from 1 to 65535", () => {

@@ -12,7 +12,7 @@
  */
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { type DecodeCx, string as decodeString } from "./decoders.js";
-import { encodeValue, type EncodeCx } from "./encode.js";
+import { encodeValue, GuestThrow, type EncodeCx } from "./encode.js";
 import type { PermissionGate } from "./gate.js";
 import { Granted, type Op, type OpContext, type PermissionRequest } from "./op.js";
 import { OpError, type OpErrorRecord, toOpErrorRecord } from "./op-error.js";
@@ -94,6 +94,7 @@ export class Bridge {
         const result = op.sync(this.o.cx, args, Granted.create(requests));
         return encodeValue(op.ownCodeResult ? this.ownCodeCx : this.resultCx, result);
       } catch (err) {
+        if (err instanceof GuestThrow) return { error: err.handle };
         return { error: this.errorHandle(err, op, requests) };
       }
     });
@@ -116,10 +117,18 @@ export class Bridge {
         return context.newNumber(id);
       }
       this.inFlight++;
+      // Count the op as done before announcing it: the loop, woken by finish(), must not
+      // see it still pending and go back to sleep with nothing left to wake it.
       void this.runAsync(op, args).then(
-        (value) => this.finish({ id, value }),
-        (err: unknown) => this.finish({ id, error: err as OpErrorRecord }),
-      ).finally(() => this.inFlight--);
+        (value) => {
+          this.inFlight--;
+          this.finish({ id, value });
+        },
+        (err: unknown) => {
+          this.inFlight--;
+          this.finish({ id, error: err as OpErrorRecord });
+        },
+      );
       return context.newNumber(id);
     });
   }

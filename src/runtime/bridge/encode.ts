@@ -9,6 +9,23 @@ import { OpError } from "./op-error.js";
 
 const MAX_DEPTH = 64;
 
+/** A guest value to throw into the guest as the op's failure (a compile error). */
+export class GuestThrow {
+  constructor(readonly handle: QuickJSHandle) {}
+}
+
+/**
+ * An ES module to evaluate in the guest's context (for `require()` of an ES module):
+ * the op's result is the module namespace. A module that needs top-level await cannot
+ * be required synchronously and fails with ERR_REQUIRE_ASYNC_MODULE, as in Node 22.
+ */
+export class GuestModule {
+  constructor(
+    readonly source: string,
+    readonly filename: string,
+  ) {}
+}
+
 /**
  * quicksand's own guest code, to be compiled in the guest's context and handed over as
  * the resulting value (a unit's factory function). Only ops that serve bundled code
@@ -18,6 +35,8 @@ export class GuestScript {
   constructor(
     readonly source: string,
     readonly filename: string,
+    /** quicksand's units are strict; a user's CommonJS file is sloppy unless it says otherwise. */
+    readonly strict = true,
   ) {}
 }
 
@@ -52,12 +71,22 @@ export function encodeValue(ecx: EncodeCx, value: unknown, depth = 0): QuickJSHa
     case "object": {
       if (value === null) return context.null;
       if (value instanceof GuestScript) {
-        const r = context.evalCode(value.source, value.filename, { type: "global", strict: true });
-        if (r.error) {
-          r.error.dispose();
-          throw new Error(`quicksand's guest unit ${value.filename} failed to compile`);
-        }
+        const r = context.evalCode(value.source, value.filename, { type: "global", strict: value.strict });
+        // A syntax error in a user's module reaches the guest as the error it is.
+        if (r.error) throw new GuestThrow(r.error);
         return r.value;
+      }
+      if (value instanceof GuestModule) {
+        const r = context.evalCode(value.source, value.filename, { type: "module" });
+        if (r.error) throw new GuestThrow(r.error);
+        const state = context.getPromiseState(r.value);
+        if (state.type === "fulfilled") {
+          if (!state.notAPromise) r.value.dispose();
+          return state.value;
+        }
+        r.value.dispose();
+        if (state.type === "rejected") throw new GuestThrow(state.error);
+        throw OpError.node("ERR_REQUIRE_ASYNC_MODULE", `require() cannot be used on an ESM graph with top-level await (${value.filename}). Use import() instead.`);
       }
       if (depth > MAX_DEPTH) throw new TypeError("op result nests too deeply");
       if (value instanceof Uint8Array) {

@@ -66,6 +66,12 @@ export interface ExecState {
   /** The sandbox's hard memory limit in bytes (what `os.totalmem()` reports). */
   readonly memoryLimit: number;
   readonly stdin: string;
+  /**
+   * Runs `fn` once when the exec ends, however it ends (normal end, exit, a limit,
+   * termination, dispose): host work that outlives one op call — a child process — is
+   * released here. Registered after the end, `fn` runs at once.
+   */
+  onEnd(fn: () => void): void;
 }
 
 type DecodedArgs<D extends readonly Decoder<unknown>[]> = { [K in keyof D]: D[K] extends Decoder<infer T> ? T : never };

@@ -9,7 +9,14 @@
  */
 import { invalidArgType, nodeError } from "./errors.js";
 import { lazy } from "../module/guest.js";
-import { validateNumber } from "./validators.js";
+
+/** Node's validateNumber(n, name, 0), inline: process loads this unit, keep it lean. */
+function validateNonNegative(n: unknown, name: string): asserts n is number {
+  if (typeof n !== "number") throw invalidArgType(name, "of type number", n);
+  if (n < 0 || Number.isNaN(n)) {
+    throw nodeError("ERR_OUT_OF_RANGE", `The value of "${name}" is out of range. It must be >= 0. Received ${String(n)}`);
+  }
+}
 
 type Listener = ((...args: any[]) => unknown) & { listener?: Listener };
 type Events = Record<string | symbol, Listener | (Listener[] & { warned?: boolean }) | undefined>;
@@ -59,7 +66,7 @@ export const EventEmitter = function EventEmitter(this: EventEmitter, opts?: { c
   [key: string]: unknown;
 };
 
-const proto = EventEmitter.prototype as EventEmitter & Record<PropertyKey, unknown>;
+const proto = EventEmitter.prototype as EventEmitter;
 proto._events = undefined as unknown as Events;
 proto._eventsCount = 0;
 proto._maxListeners = undefined;
@@ -86,7 +93,7 @@ Object.defineProperty(EventEmitter, "defaultMaxListeners", {
   enumerable: true,
   get: () => defaultMaxListeners,
   set(n: unknown) {
-    validateNumber(n, "defaultMaxListeners", 0);
+    validateNonNegative(n, "defaultMaxListeners");
     defaultMaxListeners = n;
   },
 });
@@ -102,7 +109,7 @@ Object.defineProperty(EventEmitter, "errorMonitor", { value: errorMonitor, writa
 Object.defineProperty(EventEmitter, "captureRejectionSymbol", { value: captureRejectionSymbol, writable: false, enumerable: true });
 
 proto.setMaxListeners = function setMaxListeners(n: unknown) {
-  validateNumber(n, "setMaxListeners", 0);
+  validateNonNegative(n, "setMaxListeners");
   this._maxListeners = n;
   return this;
 };
@@ -220,14 +227,14 @@ function addListener(target: EventEmitter, type: string | symbol, listener: unkn
   return target;
 }
 
-proto.addListener = function addListener_(type: string | symbol, listener: Listener) {
+proto.addListener = function addListener_(this: EventEmitter, type: string | symbol, listener: Listener) {
   return addListener(this, type, listener, false);
-};
+} as EventEmitter["addListener"];
 Object.defineProperty(proto.addListener, "name", { value: "addListener" });
 proto.on = proto.addListener;
-proto.prependListener = function prependListener(type: string | symbol, listener: Listener) {
+proto.prependListener = function prependListener(this: EventEmitter, type: string | symbol, listener: Listener) {
   return addListener(this, type, listener, true);
-};
+} as EventEmitter["prependListener"];
 
 interface OnceState {
   fired: boolean;

@@ -236,8 +236,9 @@ export class EventTarget {
     }
     if (signal !== undefined) {
       const onAbort = () => this.removeEventListener(key, listener, { capture });
-      (signal as EventTarget).addEventListener("abort", onAbort, { once: true });
-      reg.abortCleanup = () => (signal as EventTarget).removeEventListener("abort", onAbort);
+      const target = signal as unknown as EventTarget;
+      target.addEventListener("abort", onAbort, { once: true });
+      reg.abortCleanup = () => target.removeEventListener("abort", onAbort);
     }
   }
 

@@ -13,8 +13,10 @@ import {
   decodeResult,
   encodeName,
   getOptions,
+  fsSystemError,
   getPath,
   makeStats,
+  resolvedSegments,
   parseMode,
   readdirResult,
   respell,
@@ -229,7 +231,18 @@ export function* cp(src: unknown, dest: unknown, options?: unknown): Flow<void> 
   const recursive = validateBool(o.recursive, "options.recursive");
   const force = o.force === undefined ? true : validateBool(o.force, "options.force");
   const errorOnExist = validateBool(o.errorOnExist, "options.errorOnExist");
-  yield* call("fs.cp", [s, d], s, d, recursive, force, errorOnExist);
+  const from = resolvedSegments(s).join("/");
+  const to = resolvedSegments(d).join("/");
+  if (from === to || to.startsWith(`${from}/`)) {
+    const message = from === to ? "src and dest cannot be the same" : `cannot copy ${s} to a subdirectory of self ${d}`;
+    throw fsSystemError("ERR_FS_CP_EINVAL", "Invalid src or dest", { message, path: d, syscall: "cp", errno: 22, code: "EINVAL" });
+  }
+  try {
+    yield* call("fs.cp", [s, d], s, d, recursive, force, errorOnExist);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ERR_FS_EISDIR") throw e;
+    throw fsSystemError("ERR_FS_EISDIR", "Path is a directory", { message: `${s} is a directory (not copied)`, path: s, syscall: "cp", errno: 22, code: "EISDIR" });
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -284,14 +297,17 @@ export function* exists(path: unknown): Flow<boolean> {
 
 export function* access(path: unknown, mode: unknown = constants.F_OK): Flow<void> {
   const p = getPath(path);
-  const m = mode === undefined || mode === null ? 0 : validateInt(mode, "mode", 0, 7);
+  const m = mode === undefined || mode === null ? 0 : validateInt(mode, "mode", 0);
+  // Node words this one range check its own way.
+  if (m > 7) throw nodeError("ERR_OUT_OF_RANGE", "mode is out of range: >= 0 && <= 7", RangeError);
   yield* call("fs.access", [p], p, m);
 }
 
 export function* realpath(path: unknown, options?: unknown): Flow<unknown> {
   const p = getPath(path);
   const o = getOptions(options);
-  return encodeName((yield* call("fs.realpath", [p], p)) as string, o.encoding ?? undefined);
+  // Node's realpath reports a missing path as its lstat of the resolved absolute path.
+  return encodeName((yield* call("fs.realpath", [], p)) as string, o.encoding ?? undefined);
 }
 
 export function* chmod(path: unknown, mode: unknown): Flow<void> {
@@ -334,7 +350,13 @@ export function* mkdir(path: unknown, options?: unknown): Flow<string | undefine
     parseMode(o.mode, "options.mode", 0o777);
   }
   const first = (yield* call("fs.mkdir", [p], p, recursive)) as string | undefined;
-  return recursive && first !== undefined && first !== null ? first : undefined;
+  if (!recursive || first === undefined || first === null) return undefined;
+  // Node answers in the caller's spelling: drop as many trailing names as were below the first new directory.
+  const below = resolvedSegments(p).length - first.split("/").filter(Boolean).length;
+  if (below <= 0) return p;
+  const names = p.split("/");
+  while (names.length > 0 && names[names.length - 1] === "") names.pop();
+  return names.slice(0, names.length - below).join("/") || "/";
 }
 
 export function* mkdtemp(prefix: unknown, options?: unknown): Flow<unknown> {
@@ -372,7 +394,12 @@ export function* rm(path: unknown, options?: unknown): Flow<void> {
   const p = getPath(path);
   if (options !== undefined && (typeof options !== "object" || options === null)) throw invalidArgType("options", "of type object", options);
   const o = (options ?? {}) as { recursive?: unknown; force?: unknown };
-  yield* call("fs.rm", [p], p, validateBool(o.recursive, "options.recursive"), validateBool(o.force, "options.force"));
+  try {
+    yield* call("fs.rm", [p], p, validateBool(o.recursive, "options.recursive"), validateBool(o.force, "options.force"));
+  } catch (e) {
+    if ((e as { code?: string }).code !== "ERR_FS_EISDIR") throw e;
+    throw fsSystemError("ERR_FS_EISDIR", "Path is a directory", { code: "EISDIR", message: "is a directory", path: p, syscall: "rm", errno: 21 });
+  }
 }
 
 export function* unlink(path: unknown): Flow<void> {
@@ -455,12 +482,13 @@ export function* read(fd: unknown, buffer: unknown, offsetOrOptions?: unknown, l
   }
   if (!isView(buffer)) throw invalidArgType("buffer", "an instance of Buffer, TypedArray, or DataView", buffer);
   const size = buffer.byteLength;
+  // Node's order and wording (validateOffsetLengthRead).
   const off = offset === undefined || offset === null ? 0 : validateInt(offset, "offset", 0);
-  if (off > size) throw outOfRange("offset", `>= 0 && <= ${size}`, off);
-  const len = length === undefined || length === null ? size - off : validateInt(length, "length", 0);
-  if (len > size - off) throw outOfRange("length", `>= 0 && <= ${size - off}`, len);
-  const pos = toPosition(position);
+  const len = length === undefined || length === null ? size - off : validateInt(length, "length", -Number.MAX_SAFE_INTEGER);
   if (len === 0) return 0;
+  if (len < 0) throw outOfRange("length", ">= 0", len);
+  if (off + len > size) throw outOfRange("length", `<= ${size - off}`, len);
+  const pos = toPosition(position);
   const got = new Uint8Array((yield* call("fs.read", [], n, len, pos)) as ArrayBuffer);
   new Uint8Array(buffer.buffer, buffer.byteOffset + off, got.length).set(got);
   return got.length;
@@ -480,10 +508,12 @@ export function* write(fd: unknown, data: unknown, a?: unknown, b?: unknown, c?:
       position = o.position;
     }
     const size = data.byteLength;
+    // Node's order and wording (validateOffsetLengthWrite).
     const off = offset === undefined || offset === null ? 0 : validateInt(offset, "offset", 0);
-    if (off > size) throw outOfRange("offset", `>= 0 && <= ${size}`, off);
-    const len = length === undefined || length === null ? size - off : validateInt(length, "length", 0);
-    if (len > size - off) throw outOfRange("length", `>= 0 && <= ${size - off}`, len);
+    if (off > size) throw outOfRange("offset", `<= ${size}`, off);
+    const len = length === undefined || length === null ? size - off : validateInt(length, "length", -Number.MAX_SAFE_INTEGER);
+    if (len > size - off) throw outOfRange("length", `<= ${size - off}`, len);
+    if (len < 0) throw outOfRange("length", ">= 0", len);
     const bytes = new Uint8Array(data.buffer, data.byteOffset + off, len).slice().buffer;
     return (yield* call("fs.write", [], n, bytes, undefined, toPosition(position))) as number;
   }

@@ -11,7 +11,7 @@ import { invalidArgValue } from "./validators.js";
 
 type Buf = Uint8Array & { toString(encoding?: string): string };
 const BufferCtor = (bufferModule as { Buffer: unknown }).Buffer as {
-  from(v: ArrayBuffer | Uint8Array | string, enc?: string): Buf;
+  from(v: ArrayBuffer | ArrayBufferLike | Uint8Array | string, encOrOffset?: string | number, length?: number): Buf;
   isBuffer(v: unknown): boolean;
   isEncoding(e: string): boolean;
   byteLength(s: string, enc?: string): number;
@@ -74,7 +74,8 @@ export function getPath(value: unknown, name = "path"): string {
   else if (isURLLike(value)) path = fileUrlPath(value);
   else throw invalidArgType(name, "of type string or an instance of Buffer or URL", value);
   if (path.includes("\u0000")) {
-    throw invalidArgValue(name, path, "must be a string, Uint8Array, or URL without null bytes");
+    const shown = path.replace(/\u0000/g, "\\x00");
+    throw nodeError("ERR_INVALID_ARG_VALUE", `The argument '${name}' must be a string, Uint8Array, or URL without null bytes. Received '${shown}'`, TypeError);
   }
   return path;
 }
@@ -203,7 +204,8 @@ export function toBuffer(bytes: unknown): Buf {
 /** A host result in the form the caller asked for: a string in `encoding` or a Buffer. */
 export function decodeResult(value: unknown, encoding: string | undefined): unknown {
   if (typeof value === "string") return encoding === "buffer" ? BufferCtor.from(value, "utf8") : value;
-  return toBuffer(value);
+  const bytes = isUint8Array(value) ? BufferCtor.from(value.buffer, value.byteOffset, value.byteLength) : toBuffer(value);
+  return encoding && encoding !== "buffer" ? bytes.toString(encoding) : bytes;
 }
 
 /** A string the host returned, re-encoded as the caller asked (readlink, realpath, mkdtemp). */
@@ -446,9 +448,34 @@ export function toCallback<T>(promise: Promise<T>, cb: (err: Error | null, value
 }
 
 /** The last argument as the callback, checked like Node's `maybeCallback`. */
-export function takeCallback(args: unknown[]): (err: Error | null, value?: unknown) => void {
-  const cb = args.length > 0 ? args[args.length - 1] : undefined;
+export function takeCallback(args: unknown[], required = 1): (err: Error | null, value?: unknown) => void {
+  // The callback follows the required arguments; Node names what sits in its place.
+  const cb = args.length > required ? args[args.length - 1] : undefined;
   if (typeof cb !== "function") throw invalidArgType("cb", "of type function", cb);
   args.length--;
   return cb as (err: Error | null, value?: unknown) => void;
+}
+
+/**
+ * Node's SystemError (ERR_FS_EISDIR, ERR_FS_CP_*): `<prefix>: <syscall> returned <CODE>
+ * (<detail>) <path>`, with the positive errno and the context under `info`.
+ */
+export function fsSystemError(code: string, prefix: string, ctx: { syscall: string; errno: number; code: string; message: string; path?: string; dest?: string }): Error {
+  let message = `${prefix}: ${ctx.syscall} returned ${ctx.code} (${ctx.message})`;
+  if (ctx.path !== undefined) message += ` ${ctx.path}`;
+  if (ctx.dest !== undefined) message += ` => ${ctx.dest}`;
+  const err = new Error(message) as Error & Record<string, unknown>;
+  Object.defineProperty(err, "name", { value: "SystemError", writable: true, configurable: true });
+  err.code = code;
+  err.info = { ...ctx };
+  err.errno = ctx.errno;
+  err.syscall = ctx.syscall;
+  if (ctx.path !== undefined) err.path = ctx.path;
+  if (ctx.dest !== undefined) err.dest = ctx.dest;
+  return err;
+}
+
+/** Segments of a path after lexical resolution against the cwd (for matching spellings). */
+export function resolvedSegments(path: string): string[] {
+  return lexicalResolve(path).split("/").filter(Boolean);
 }

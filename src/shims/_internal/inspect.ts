@@ -12,9 +12,11 @@ export interface InspectOptions {
   maxArrayLength?: number;
   maxStringLength?: number;
   sorted?: boolean;
-  getters?: boolean;
+  getters?: boolean | "get" | "set";
   colors?: boolean;
   customInspect?: boolean;
+  numericSeparator?: boolean;
+  showProxy?: boolean;
 }
 
 interface Ctx {
@@ -25,8 +27,10 @@ interface Ctx {
   maxArrayLength: number;
   maxStringLength: number;
   sorted: boolean;
-  getters: boolean;
+  getters: boolean | "get" | "set";
   customInspect: boolean;
+  numericSeparator: boolean;
+  showProxy: boolean;
   seen: unknown[];
   circular: Map<unknown, number>;
   indentationLvl: number;
@@ -39,6 +43,12 @@ const kArrayExtrasType = 2;
 
 export const customInspectSymbol = Symbol.for("nodejs.util.inspect.custom");
 
+/** [target, handler] of a proxy made by the global Proxy, null once revoked, undefined otherwise. */
+function proxyDetails(v: object): [unknown, unknown] | null | undefined {
+  const reg = (globalThis as Record<symbol, ((v: unknown) => [unknown, unknown] | null | undefined) | undefined>)[Symbol.for("quicksand.proxyDetails")];
+  return reg ? reg(v) : undefined;
+}
+
 export function inspect(value: unknown, opts: InspectOptions = {}): string {
   const ctx: Ctx = {
     depth: opts.depth === null ? Infinity : opts.depth ?? 2,
@@ -50,6 +60,8 @@ export function inspect(value: unknown, opts: InspectOptions = {}): string {
     sorted: opts.sorted ?? false,
     getters: opts.getters ?? false,
     customInspect: opts.customInspect ?? true,
+    numericSeparator: opts.numericSeparator ?? false,
+    showProxy: opts.showProxy ?? false,
     seen: [],
     circular: new Map(),
     indentationLvl: 0,
@@ -88,6 +100,28 @@ function formatNumber(n: number): string {
   return Object.is(n, -0) ? "-0" : `${n}`;
 }
 
+/** `numericSeparator: true`: underscores every three digits, both sides of the point (as Node). */
+function withSeparators(n: number): string {
+  const integer = Math.trunc(n);
+  const str = String(integer);
+  if (integer === n) return !Number.isFinite(n) || str.includes("e") ? str : addSeparator(str);
+  if (Number.isNaN(n)) return str;
+  return `${addSeparator(str)}.${addSeparatorEnd(String(n).slice(str.length + 1))}`;
+}
+function addSeparator(s: string): string {
+  let result = "";
+  let i = s.length;
+  const start = s.startsWith("-") ? 1 : 0;
+  for (; i >= start + 4; i -= 3) result = `_${s.slice(i - 3, i)}${result}`;
+  return i === s.length ? s : `${s.slice(0, i)}${result}`;
+}
+function addSeparatorEnd(s: string): string {
+  let result = "";
+  let i = 0;
+  for (; i < s.length - 3; i += 3) result += `${s.slice(i, i + 3)}_`;
+  return i === 0 ? s : `${result}${s.slice(i)}`;
+}
+
 function formatPrimitive(ctx: Ctx, value: unknown): string {
   switch (typeof value) {
     case "string": {
@@ -101,9 +135,9 @@ function formatPrimitive(ctx: Ctx, value: unknown): string {
       return quoteString(s) + trailer;
     }
     case "number":
-      return formatNumber(value);
+      return ctx.numericSeparator ? withSeparators(value) : formatNumber(value);
     case "bigint":
-      return `${value}n`;
+      return ctx.numericSeparator ? `${addSeparator(`${value}`)}n` : `${value}n`;
     case "boolean":
       return `${value}`;
     case "undefined":
@@ -122,6 +156,22 @@ function formatPrimitive(ctx: Ctx, value: unknown): string {
 function formatValue(ctx: Ctx, value: unknown, recurseTimes: number, typedArray = false): string {
   if (value === null) return "null";
   if (typeof value !== "object" && typeof value !== "function") return formatPrimitive(ctx, value);
+
+  // Proxies made through the global Proxy are known (proxy-registry.ts): inspect their
+  // target without running traps, or show both halves under `showProxy`.
+  const proxy = proxyDetails(value);
+  if (proxy !== undefined) {
+    if (proxy === null) return "<Revoked Proxy>";
+    if (ctx.showProxy) {
+      if (recurseTimes > ctx.depth) return "Proxy [Array]";
+      ctx.indentationLvl += 2;
+      const res = [formatValue(ctx, proxy[0], recurseTimes + 1), formatValue(ctx, proxy[1], recurseTimes + 1)];
+      ctx.indentationLvl -= 2;
+      return reduceToSingleString(ctx, res, "", ["Proxy [", "]"], kArrayExtrasType, recurseTimes + 1);
+    }
+    value = proxy[0];
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) return formatPrimitive(ctx, value);
+  }
 
   const custom = ctx.customInspect ? (value as Record<symbol, unknown>)[customInspectSymbol] : undefined;
   if (typeof custom === "function" && custom !== inspect) {
@@ -195,7 +245,9 @@ function formatRaw(ctx: Ctx, value: object, recurseTimes: number): string {
   let keys: (string | symbol)[] = [];
   const constructor = getConstructorName(value);
   let tag = (value as Record<symbol, unknown>)[Symbol.toStringTag];
-  if (typeof tag !== "string" || (tag !== "" && (ctx.showHidden ? false : false))) tag = "";
+  // An own tag is printed as a key already; only an inherited (or hidden) one is shown in brackets.
+  const ownTag = ctx.showHidden ? Object.prototype.hasOwnProperty : Object.prototype.propertyIsEnumerable;
+  if (typeof tag !== "string" || (tag !== "" && ownTag.call(value, Symbol.toStringTag))) tag = "";
   let base = "";
   let formatter: (ctx: Ctx, v: any, r: number) => string[] = formatObjectEntries;
   let braces: [string, string];
@@ -464,11 +516,13 @@ function formatProperty(ctx: Ctx, value: object, recurseTimes: number, key: stri
     ctx.indentationLvl -= diff;
   } else if (desc.get !== undefined) {
     const label = desc.set !== undefined ? "Getter/Setter" : "Getter";
-    if (ctx.getters) {
+    const g = ctx.getters;
+    if (g === true || (g === "get" && desc.set === undefined) || (g === "set" && desc.set !== undefined)) {
       try {
         const tmp = desc.get.call(value);
         ctx.indentationLvl += 2;
-        str = `[${label}: ${formatValue(ctx, tmp, recurseTimes)}]`;
+        if (tmp !== null && typeof tmp === "object") str = `[${label}] ${formatValue(ctx, tmp, recurseTimes)}`;
+        else str = `[${label}: ${formatValue(ctx, tmp, recurseTimes)}]`;
         ctx.indentationLvl -= 2;
       } catch (err) {
         str = `[${label}: <Inspection threw (${(err as Error).message})>]`;

@@ -17,6 +17,13 @@ export const GLOBAL_UNITS: [string, string, boolean][] = [
   ["CustomEvent", "quicksand:internal/event-target", false],
   ["AbortController", "quicksand:internal/abort", false],
   ["AbortSignal", "quicksand:internal/abort", false],
+  ["URL", "quicksand:internal/url", false],
+  ["URLSearchParams", "quicksand:internal/url", false],
+  ["fetch", "quicksand:internal/fetch", true],
+  ["Request", "quicksand:internal/fetch", false],
+  ["Response", "quicksand:internal/fetch", false],
+  ["Headers", "quicksand:internal/headers", false],
+  ["FormData", "quicksand:internal/form-data", false],
 ];
 
 export const TIMER_NAMES = ["setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate"] as const;

@@ -94,16 +94,32 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
     const t = timers();
     return Object.fromEntries(TIMER_NAMES.map((n) => [n, t[n]]));
   });
-  // For ES modules: `import x from "node:x"` compiles to a lookup through this symbol.
+  // For ES modules: `import x from "node:x"` (or from a CommonJS file) compiles to a
+  // lookup through these symbols.
   Object.defineProperty(g, Symbol.for("quicksand.requireBuiltin"), { value: loader.requireBuiltin });
+  Object.defineProperty(g, Symbol.for("quicksand.importCjs"), { value: (path: string) => cjs().importCjs(path, path) });
+  /** JSON of an object's export names, or of the error loading it threw. */
+  const exportNames = (get: () => unknown) => {
+    try {
+      const v = get();
+      return JSON.stringify({ names: v !== null && (typeof v === "object" || typeof v === "function") ? Object.keys(v as object) : [] });
+    } catch (e) {
+      const err = e as { code?: unknown; message?: unknown };
+      return JSON.stringify({ error: { code: typeof err?.code === "string" ? err.code : "ERR_SANDBOX_MODULE", message: String(err?.message ?? e) } });
+    }
+  };
 
   const timersLoaded = () => loader.isLoaded("quicksand:internal/timers");
 
   return {
     /** The console the prelude's console hands over to for anything beyond primitives. */
     fullConsole: full,
-    /** The CommonJS `require` of a file (the module system loads on first use). */
-    makeRequire: (filename: string) => cjs().makeRequire(filename),
+    /** The entry script's `require` (the module system loads on first use). */
+    makeMainRequire: (main: Parameters<typeof CjsUnit.makeMainRequire>[0]) => cjs().makeMainRequire(main),
+    /** Export names of a CommonJS module imported by an ES module (loads it). */
+    cjsExportNames: (path: string) => exportNames(() => cjs().importCjs(path, path)),
+    /** A Node-shaped Error from an op error record (for failures the host reports itself). */
+    opError: (record: unknown) => (loader.loadUnit("quicksand:internal/errors") as { fromOpError(e: unknown): unknown }).fromOpError(record),
     tick: (now: number) => {
       loopClockUnit.loopClock.now = now;
       return timersLoaded() ? timers().tick(now) : IDLE;
@@ -111,7 +127,7 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
     runTicks: () => (timersLoaded() ? timers().runTicks() : 0),
     settle: host.settle,
     serialize: (value: unknown) => (loader.loadUnit("quicksand:internal/serialize") as typeof SerializeUnit).serialize(value),
-    builtinExportNames: (name: string) => JSON.stringify(Object.keys(loader.requireBuiltin(name) as object)),
+    builtinExportNames: (name: string) => exportNames(() => loader.requireBuiltin(name)),
     exitCode: () => proc?.exitCode() ?? 0,
     emitExit: (code: number) => (proc ? proc.emitExit(code) : code),
     /**

@@ -9,7 +9,7 @@ import { lazyGlobalNames } from "./globals.js";
 
 type HostCall = (name: string, ...args: unknown[]) => unknown;
 /** Loads the full bootstrap (once) and returns its dispatcher. */
-type Boot = () => { fullConsole(): Record<string, (...a: unknown[]) => unknown>; makeRequire(filename: string): (id: string) => unknown };
+type Boot = () => { fullConsole(): Record<string, (...a: unknown[]) => unknown>; makeMainRequire(main: object): (id: string) => unknown };
 
 const CONSOLE_METHODS = [
   "log", "info", "debug", "error", "warn", "dir", "dirxml", "trace", "assert", "count", "countReset",
@@ -86,7 +86,7 @@ export default function prelude(call: HostCall, boot: Boot) {
       const dirname = slash <= 0 ? "/" : filename.slice(0, slash);
       const module = { id: ".", filename, path: dirname, exports: {} as unknown, loaded: false, children: [] as unknown[], paths: [] as string[], parent: null, require: undefined as unknown };
       let real: ((id: string) => unknown) | undefined;
-      const load = () => (real ??= boot().makeRequire(filename));
+      const load = () => (real ??= boot().makeMainRequire(module));
       const require = function require(id: string) {
         return load()(id);
       };

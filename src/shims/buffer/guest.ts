@@ -4,7 +4,7 @@
  * `ERR_*` errors for sizes, offsets and values, Node's `<Buffer ...>` inspection, and
  * the module's other exports (constants, atob/btoa, isUtf8/isAscii).
  */
-// @ts-expect-error the npm port ships no types we use; the trailing slash bundles it.
+// The trailing slash bundles the npm port into this unit.
 import * as port from "buffer/";
 import { invalidArgType, nodeError } from "../_internal/errors.js";
 import { outOfRange, validateNumber } from "../_internal/validators.js";
@@ -13,8 +13,9 @@ import { isUtf8, utf8Decode } from "../_internal/encoding.js";
 
 type Buf = Uint8Array & Record<string, any>;
 type Method = (this: Buf, ...args: any[]) => any;
+const portAny = port as any;
 
-const Buffer = (port as { Buffer: any }).Buffer as any;
+const Buffer = portAny.Buffer;
 const proto = Buffer.prototype as Record<string, Method>;
 
 const kMaxLength = 2 ** 32;
@@ -37,20 +38,20 @@ function checkEncoding(enc: unknown): void {
 const origIsEncoding = Buffer.isEncoding as (e: string) => boolean;
 Buffer.isEncoding = (enc: unknown) => typeof enc === "string" && enc.length !== 0 && (isBase64Url(enc) || origIsEncoding(enc));
 
-const origToString = proto.toString!;
+const origToString = proto.toString as Method;
 const isUtf8Name = (enc: unknown) => enc === undefined || (typeof enc === "string" && /^utf-?8$/i.test(enc));
-proto.toString = function toString(encoding?: unknown, start?: unknown, end?: unknown) {
+proto.toString = function toString(this: Buf, encoding?: unknown, start?: unknown, end?: unknown) {
   // UTF-8 goes through the Encoding Standard decoder: one U+FFFD per maximal bad
   // subsequence, as V8 decodes (the port emits one per byte).
   if (arguments.length === 0) return utf8Decode(this);
   checkEncoding(encoding);
   if (isUtf8Name(encoding)) {
     const len = this.length;
-    let s = start === undefined || (start as number) <= 0 ? 0 : (start as number) | 0;
+    const s = start === undefined || (start as number) <= 0 ? 0 : (start as number) | 0;
     if (s >= len) return "";
     const e = end === undefined || (end as number) > len ? len : (end as number) | 0;
     if (e <= s) return "";
-    return utf8Decode(this.subarray(s, e));
+    return utf8Decode(new Uint8Array(this.buffer, this.byteOffset + s, e - s));
   }
   if (isBase64Url(encoding)) {
     return (origToString.call(this, "base64", start, end) as string).replace(/[+/=]/g, (c) => (c === "+" ? "-" : c === "/" ? "_" : ""));
@@ -60,7 +61,7 @@ proto.toString = function toString(encoding?: unknown, start?: unknown, end?: un
 proto.toLocaleString = proto.toString;
 
 const origWrite = proto.write!;
-proto.write = function write(string: unknown, offset?: unknown, length?: unknown, encoding?: unknown) {
+proto.write = function write(this: Buf, string: unknown, offset?: unknown, length?: unknown, encoding?: unknown) {
   if (typeof string !== "string") throw invalidArgType("argument", "of type string", string);
   if (typeof offset === "string") return origWrite.call(this, string, portEncoding(offset));
   if (typeof length === "string") return origWrite.call(this, string, offset, portEncoding(length));
@@ -286,7 +287,7 @@ function transcode(): never {
 
 const exportsObject = {
   Buffer,
-  SlowBuffer: (port as { SlowBuffer: unknown }).SlowBuffer,
+  SlowBuffer: portAny.SlowBuffer,
   INSPECT_MAX_BYTES,
   kMaxLength,
   kStringMaxLength,

@@ -17,6 +17,10 @@ type EventTargetUnit = typeof import("../_internal/event-target.js");
 const eventTarget = lazy<EventTargetUnit>("quicksand:internal/event-target");
 
 type Emitter = InstanceType<typeof EventEmitter>;
+type EventTarget = import("../_internal/event-target.js").EventTarget;
+type AbortSignal = import("../_internal/abort.js").AbortSignal;
+type EventListener = (e: any) => unknown;
+const kDispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for("nodejs.dispose");
 type AnyTarget = Emitter | (EventTarget & Record<PropertyKey, unknown>);
 type Listener = (...args: any[]) => unknown;
 
@@ -162,7 +166,7 @@ function getEventListeners(emitterOrTarget: unknown, type: string | symbol): unk
 function getMaxListeners(emitterOrTarget: unknown): number {
   if (typeof (emitterOrTarget as Emitter)?.getMaxListeners === "function") return (emitterOrTarget as Emitter).getMaxListeners();
   const et = eventTarget();
-  if (et.isEventTarget(emitterOrTarget)) return (emitterOrTarget as Record<symbol, number>)[et.kMaxEventTargetListeners]!;
+  if (et.isEventTarget(emitterOrTarget)) return (emitterOrTarget as unknown as Record<symbol, number>)[et.kMaxEventTargetListeners]!;
   throw invalidArgType("emitter", "an instance of EventEmitter or EventTarget", emitterOrTarget);
 }
 
@@ -175,13 +179,13 @@ function setMaxListeners(n: unknown = EventEmitter.defaultMaxListeners, ...event
   }
   for (const target of eventTargets as AnyTarget[]) {
     const et = eventTarget();
-    if (et.isEventTarget(target)) (target as Record<symbol, number>)[et.kMaxEventTargetListeners] = n;
+    if (et.isEventTarget(target)) (target as unknown as Record<symbol, number>)[et.kMaxEventTargetListeners] = n;
     else if (typeof (target as Emitter)?.setMaxListeners === "function") (target as Emitter).setMaxListeners(n);
     else throw invalidArgType("eventTargets", "an instance of EventEmitter or EventTarget", target);
   }
 }
 
-function addAbortListener(signal: unknown, listener: unknown): { [Symbol.dispose](): void } {
+function addAbortListener(signal: unknown, listener: unknown): Record<symbol, () => void> {
   if (signal === undefined) throw invalidArgType("signal", "an instance of AbortSignal", signal);
   validateAbortSignal(signal, "signal");
   validateFunction(listener, "listener");
@@ -194,7 +198,7 @@ function addAbortListener(signal: unknown, listener: unknown): { [Symbol.dispose
     removed = true;
     s.removeEventListener("abort", listener as EventListener);
   };
-  return { [(Symbol as { dispose?: symbol }).dispose ?? Symbol.for("nodejs.dispose")]: dispose } as { [Symbol.dispose](): void };
+  return { [kDispose]: dispose };
 }
 
 const E = EventEmitter as unknown as Record<string, unknown>;

@@ -4,7 +4,11 @@
  */
 import * as api from "../_internal/fs-api.js";
 import { Buffer, constants } from "../_internal/fs-common.js";
-import { nodeError, notSupported } from "../_internal/errors.js";
+import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
+import { lazy } from "../module/guest.js";
+import type * as StreamsUnit from "../_internal/fs-streams.js";
+
+const streams = lazy<typeof StreamsUnit>("quicksand:internal/fs-streams");
 
 type FlowFn = (...args: any[]) => api.Flow<unknown>;
 
@@ -102,11 +106,11 @@ class FileHandle {
   chown(): Promise<void> {
     return Promise.reject(notSupported("filehandle.chown()"));
   }
-  createReadStream(): never {
-    throw notSupported("filehandle.createReadStream() (file streams)");
+  createReadStream(options?: Record<string, unknown>): unknown {
+    return streams().createReadStream(undefined, { ...options, fd: this });
   }
-  createWriteStream(): never {
-    throw notSupported("filehandle.createWriteStream() (file streams)");
+  createWriteStream(options?: Record<string, unknown>): unknown {
+    return streams().createWriteStream(undefined, { ...options, fd: this });
   }
   readLines(): never {
     throw notSupported("filehandle.readLines()");
@@ -134,8 +138,12 @@ if (asyncDispose) {
   });
 }
 
-/** A FileHandle argument stands for its descriptor. */
-const fdOf = (v: unknown): unknown => (v instanceof FileHandle ? v.fd : v);
+/** A FileHandle argument stands for its descriptor; a bare number is not a path here. */
+const fdOf = (v: unknown): unknown => {
+  if (v instanceof FileHandle) return v.fd;
+  if (typeof v === "number") throw invalidArgType("path", "of type string or an instance of Buffer or URL", v);
+  return v;
+};
 
 const FLOWS: Record<string, FlowFn> = {
   access: api.access,

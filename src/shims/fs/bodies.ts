@@ -151,8 +151,6 @@ export function* readFileBody(fs: VirtualFileSystem, path: string): Io<Uint8Arra
 /** writeFile with flag "w": Node does not create parents, whatever the backend's writeFile does. */
 export function* writeFileBody(fs: VirtualFileSystem, path: string, data: string | Uint8Array): Io<void> {
   yield* requireParentDir(fs, path, "open");
-  const existing = yield* statOrNull(fs, path);
-  if (existing?.isDirectory) throw sysError("EISDIR", "open", path);
   try {
     yield* vfs(fs, "writeFile", path, data);
   } catch (error) {
@@ -239,10 +237,10 @@ export function* realpathBody(fs: VirtualFileSystem, path: string): Io<string> {
     try {
       return yield* vfs(fs, "realpath", path);
     } catch (error) {
-      throw restate(error, "realpath", path);
+      throw restate(error, "lstat", path);
     }
   }
-  if (!(yield* statOrNull(fs, path))) throw sysError("ENOENT", "realpath", path);
+  if (!(yield* statOrNull(fs, path))) throw sysError("ENOENT", "lstat", path);
   return path;
 }
 

@@ -12,11 +12,15 @@ import {
   Stats,
   constants,
   later,
+  makeStats,
+  respell,
   takeCallback,
   toCallback,
 } from "../_internal/fs-common.js";
 import { notSupported } from "../_internal/errors.js";
-import { requireBuiltin } from "../module/guest.js";
+import { callOp } from "../_internal/host.js";
+import { lazy, requireBuiltin } from "../module/guest.js";
+import type * as StreamsUnit from "../_internal/fs-streams.js";
 
 type AnyFn = (...args: any[]) => any;
 type FlowFn = (...args: any[]) => api.Flow<unknown>;
@@ -66,14 +70,55 @@ const named = <F extends AnyFn>(name: string, fn: F): F => {
 
 const fs: Record<string, unknown> = {};
 
+/** Arguments before the callback that Node requires (the rest of the APIs take one). */
+const REQUIRED: Record<string, number> = {
+  appendFile: 2, chmod: 2, copyFile: 2, cp: 2, fchmod: 2, futimes: 3, link: 2, read: 2,
+  rename: 2, symlink: 2, utimes: 3, write: 2, writeFile: 2, readv: 2, writev: 2,
+};
+
 for (const name of Object.keys(FLOWS)) {
   const flow = FLOWS[name]!;
   fs[`${name}Sync`] = named(`${name}Sync`, (...args: unknown[]) => api.runSync(flow(...args)));
   fs[name] = named(name, (...args: unknown[]) => {
-    const cb = takeCallback(args);
+    const cb = takeCallback(args, REQUIRED[name] ?? 1);
     toCallback(api.runAsync(flow(...args)), cb);
   });
 }
+
+/**
+ * Fast paths for the commonest calls (a plain string path, no options or "utf8"): one op
+ * call and no argument parsing. Anything else takes the full flow, which treats these
+ * same cases identically.
+ */
+const plainPath = (p: unknown): p is string => typeof p === "string" && p !== "" && !p.includes("\u0000");
+const readFileFlow = fs.readFileSync as (...a: unknown[]) => unknown;
+fs.readFileSync = named("readFileSync", (path: unknown, options?: unknown) => {
+  if (!plainPath(path) || (options !== undefined && options !== "utf8")) return readFileFlow(path, options);
+  try {
+    const r = callOp("fs.readFile", path, options);
+    return typeof r === "string" ? r : Buffer.from(r as ArrayBuffer);
+  } catch (e) {
+    throw respell(e, path);
+  }
+});
+const writeFileFlow = fs.writeFileSync as (...a: unknown[]) => unknown;
+fs.writeFileSync = named("writeFileSync", (path: unknown, data: unknown, options?: unknown) => {
+  if (!plainPath(path) || typeof data !== "string" || options !== undefined) return writeFileFlow(path, data, options);
+  try {
+    callOp("fs.writeFile", path, data, "utf8");
+  } catch (e) {
+    throw respell(e, path);
+  }
+});
+const statFlow = fs.statSync as (...a: unknown[]) => unknown;
+fs.statSync = named("statSync", (path: unknown, options?: unknown) => {
+  if (!plainPath(path) || options !== undefined) return statFlow(path, options);
+  try {
+    return makeStats(callOp("fs.stat", path) as Parameters<typeof makeStats>[0]);
+  } catch (e) {
+    throw respell(e, path);
+  }
+});
 
 // Callbacks with more than one value: (err, bytes, buffer).
 /** fs.read(fd, cb) and fs.read(fd, { buffer, ... }, cb) read into a fresh 16 KiB buffer, as Node does. */
@@ -85,20 +130,20 @@ function readArgs(args: unknown[]): [unknown, unknown, unknown?, unknown?, unkno
 }
 fs.readSync = named("readSync", (...args: unknown[]) => api.runSync(api.read(...readArgs(args))));
 fs.read = named("read", (...args: unknown[]) => {
-  const cb = takeCallback(args);
+  const cb = takeCallback(args, 1);
   const a = readArgs(args);
   api.runAsync(api.read(...a)).then((n) => later(cb, null, n, a[1]), (e: Error) => later(cb, e));
 });
 fs.writeSync = named("writeSync", (...args: unknown[]) => api.runSync(api.write(...(args as [unknown, unknown]))));
 fs.write = named("write", (...args: unknown[]) => {
-  const cb = takeCallback(args);
+  const cb = takeCallback(args, 2);
   api.runAsync(api.write(...(args as [unknown, unknown]))).then((n) => later(cb, null, n, args[1]), (e: Error) => later(cb, e));
 });
 for (const name of ["readv", "writev"] as const) {
   const flow = api[name];
   fs[`${name}Sync`] = named(`${name}Sync`, (fd: unknown, buffers: unknown, position?: unknown) => api.runSync(flow(fd, buffers, position)));
   fs[name] = named(name, (...args: unknown[]) => {
-    const cb = takeCallback(args);
+    const cb = takeCallback(args, 2);
     api.runAsync(flow(args[0], args[1], args[2])).then((n) => later(cb, null, n, args[1]), (e: Error) => later(cb, e));
   });
 }
@@ -137,10 +182,12 @@ for (const name of ["watch", "watchFile", "unwatchFile"]) {
     throw notSupported(`fs.${name}() (file watching)`);
   });
 }
-for (const name of ["createReadStream", "createWriteStream"]) {
-  fs[name] = named(name, () => {
-    throw notSupported(`fs.${name}() (file streams)`);
-  });
+// File streams load the stream builtin, so they come in on first use.
+const streams = lazy<typeof StreamsUnit>("quicksand:internal/fs-streams");
+fs.createReadStream = named("createReadStream", (path: unknown, options?: unknown) => streams().createReadStream(path, options));
+fs.createWriteStream = named("createWriteStream", (path: unknown, options?: unknown) => streams().createWriteStream(path, options));
+for (const name of ["ReadStream", "WriteStream"] as const) {
+  Object.defineProperty(fs, name, { get: () => streams()[name], enumerable: true, configurable: true });
 }
 
 Object.assign(fs, {

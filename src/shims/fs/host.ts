@@ -177,7 +177,8 @@ const access = fsOp({
 const realpath = fsOp({
   name: "fs.realpath",
   args: [arg.pathString],
-  syscall: "realpath",
+  // Node's realpath walks with lstat and reports a missing part that way.
+  syscall: "lstat",
   permission: ([p], cx) => [req("realpath", at(cx, p))],
   body: (cx, _a, g) => body.realpathBody(cx.driver.filesystem, g.fsPath()),
 });

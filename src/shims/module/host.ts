@@ -5,8 +5,12 @@
  */
 import { unitSources } from "virtual:quicksand-guest";
 import * as arg from "../../runtime/bridge/decoders.js";
-import { GuestScript } from "../../runtime/bridge/encode.js";
+import { GuestModule, GuestScript } from "../../runtime/bridge/encode.js";
 import { defineOp, type Op } from "../../runtime/bridge/op.js";
+import { OpError } from "../../runtime/bridge/op-error.js";
+import { resolveGuestPath } from "../_host/paths.js";
+import { readModuleSync, syncProbe } from "./fs-probe.js";
+import { resolve, ResolveError, runSync } from "./resolve.js";
 
 /** Node's builtin module names (Node 22). Ones quicksand lacks fail with a clear error. */
 export const NODE_BUILTINS: ReadonlySet<string> = new Set([
@@ -38,7 +42,70 @@ const unitSource = defineOp({
 const isBuiltin = defineOp({
   name: "module.isBuiltin",
   args: [arg.string],
-  sync: (_cx, [name]) => NODE_BUILTINS.has(name) || (!name.includes(":") && Object.hasOwn(unitSources, name)),
+  sync: (_cx, [name]) => sandboxBuiltin(name),
 });
 
-export const moduleOps: Op[] = [unitSource, isBuiltin];
+/** True for a builtin the sandbox can load (a Node name; `quicksand:` ids are private). */
+export function sandboxBuiltin(name: string): boolean {
+  return NODE_BUILTINS.has(name) || (!name.includes(":") && Object.hasOwn(unitSources, name));
+}
+
+function resolveError(e: unknown): unknown {
+  return e instanceof ResolveError ? OpError.node(e.code, e.message) : e;
+}
+
+const isPathList = (v: unknown): v is string[] => Array.isArray(v) && v.every((p) => typeof p === "string" && p.startsWith("/"));
+
+/** Node's resolution from a parent file: `{ path, format }`, or MODULE_NOT_FOUND and friends. */
+const resolveOp = defineOp({
+  name: "module.resolve",
+  args: [arg.string, arg.pathString, arg.oneOf("require", "import"), arg.optional(arg.json(isPathList, "an array of absolute paths"))],
+  sync: (cx, args) => {
+    const [request, parent, mode, paths] = args as [string, string, "require" | "import", string[] | undefined];
+    try {
+      return runSync(resolve(request, parent, { mode, isBuiltin: sandboxBuiltin, paths }), syncProbe(cx));
+    } catch (e) {
+      throw resolveError(e);
+    }
+  },
+});
+
+/**
+ * Compiles a CommonJS file into its wrapper function, under its own file name so stacks
+ * name it (the wrapper shares the first line, so line numbers are the file's own).
+ */
+const compileCjs = defineOp({
+  name: "module.compileCjs",
+  args: [arg.pathString],
+  syscall: "open",
+  permission: ([path], cx) => [{ kind: "fs", request: { op: "read", path: resolveGuestPath(cx.exec.cwd, path as string) } }],
+  ownCodeResult: true,
+  sync: (cx, _args, granted) => {
+    const path = granted.fsPath();
+    let source = readModuleSync(cx, path);
+    if (source.startsWith("#!")) source = "//" + source.slice(2);
+    return new GuestScript(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, path, false);
+  },
+});
+
+/** A JSON module's text (parsed by the guest, as Node does). */
+const readJson = defineOp({
+  name: "module.readJson",
+  args: [arg.pathString],
+  syscall: "open",
+  permission: ([path], cx) => [{ kind: "fs", request: { op: "read", path: resolveGuestPath(cx.exec.cwd, path as string) } }],
+  ownCodeResult: true,
+  sync: (cx, _args, granted) => readModuleSync(cx, granted.fsPath()),
+});
+
+/** `require()` of an ES module (Node 22): evaluates it and hands back its namespace. */
+const requireEsm = defineOp({
+  name: "module.requireEsm",
+  args: [arg.pathString],
+  syscall: "open",
+  permission: ([path], cx) => [{ kind: "fs", request: { op: "read", path: resolveGuestPath(cx.exec.cwd, path as string) } }],
+  ownCodeResult: true,
+  sync: (cx, _args, granted) => new GuestModule(readModuleSync(cx, granted.fsPath()), granted.fsPath()),
+});
+
+export const moduleOps: Op[] = [unitSource, isBuiltin, resolveOp, compileCjs, readJson, requireEsm];

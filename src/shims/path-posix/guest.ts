@@ -1,4 +1,4 @@
 /** The `path/posix` builtin: the same object as `require("path").posix`. */
-import path from "node:path";
+import { requireBuiltin } from "../module/guest.js";
 
-export default (path as unknown as { posix: unknown }).posix;
+export default (requireBuiltin("path") as { posix: unknown }).posix;

@@ -1,4 +1,4 @@
 /** The `path/win32` builtin: the same object as `require("path").win32`. */
-import path from "node:path";
+import { requireBuiltin } from "../module/guest.js";
 
-export default (path as unknown as { win32: unknown }).win32;
+export default (requireBuiltin("path") as { win32: unknown }).win32;

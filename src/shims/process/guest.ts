@@ -9,6 +9,7 @@ import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js"
 import { callOp } from "../_internal/host.js";
 import { nextTick } from "../timers/guest.js";
 import { writeChannel } from "../_internal/stdio.js";
+import { requireBuiltin } from "../module/guest.js";
 
 export interface ProcessInit {
   cwd: string;
@@ -80,10 +81,21 @@ export function createProcess(init: ProcessInit, clock: { hrNow: () => number; u
   let exitCode: number | undefined;
   let exiting = false;
 
-  const stream = (fd: 1 | 2) => ({
+  // stdout/stderr write synchronously (as Node's do for files and pipes) without loading
+  // the stream module (its load costs more than a whole small exec); they are
+  // EventEmitters, so `src.pipe(process.stdout)` and listeners work.
+  const stream = (fd: 1 | 2) => Object.assign(new EventEmitter(), {
     fd,
     isTTY: false,
     writable: true,
+    writableLength: 0,
+    writableHighWaterMark: 16384,
+    writableNeedDrain: false,
+    writableEnded: false,
+    writableFinished: false,
+    writableObjectMode: false,
+    destroyed: false,
+    _isStdio: true,
     write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
       if (typeof encoding === "function") cb = encoding;
       let text: string;
@@ -94,14 +106,18 @@ export function createProcess(init: ProcessInit, clock: { hrNow: () => number; u
       if (typeof cb === "function") nextTick(cb);
       return true;
     },
-    end(chunk?: unknown) {
-      if (chunk !== undefined && chunk !== null && typeof chunk !== "function") this.write(chunk);
+    // Node never closes the process's stdout: end() writes its chunk and calls back.
+    end(chunk?: unknown, encoding?: unknown, cb?: unknown) {
+      if (typeof chunk === "function") [chunk, cb] = [undefined, chunk];
+      else if (typeof encoding === "function") cb = encoding;
+      if (chunk !== undefined && chunk !== null) this.write(chunk);
+      if (typeof cb === "function") nextTick(cb);
+      return this;
     },
-    on() { return this; },
-    once() { return this; },
-    off() { return this; },
-    emit() { return false; },
-    removeListener() { return this; },
+    cork() {},
+    uncork() {},
+    setDefaultEncoding() { return this; },
+    destroy() { return this; },
   });
 
   const hrtime = (prev?: [number, number]): [number, number] => {
@@ -141,6 +157,12 @@ export function createProcess(init: ProcessInit, clock: { hrNow: () => number; u
     config: Object.freeze({ variables: {} }),
     stdout: stream(1),
     stderr: stream(2),
+    get stdin(): unknown {
+      // A Readable over the exec's `stdin` text, made (with the stream module) on first use.
+      const value = createStdin();
+      Object.defineProperty(this, "stdin", { value, writable: true, configurable: true, enumerable: true });
+      return value;
+    },
     exit(code?: unknown): never {
       const c = toExitCode(code);
       if (c !== undefined) exitCode = c;
@@ -231,6 +253,26 @@ export function createProcess(init: ProcessInit, clock: { hrNow: () => number; u
       return exitCode ?? code;
     },
   };
+}
+
+/** process.stdin: reads fd 0 (the exec's stdin option) in chunks, sharing fs.readSync(0)'s position. */
+function createStdin(): unknown {
+  const { Readable } = requireBuiltin("stream") as { Readable: new (o: object) => Record<string, unknown> };
+  const { Buffer } = requireBuiltin("buffer") as { Buffer: { from(b: ArrayBuffer): unknown } };
+  const stdin = new Readable({
+    read(this: { push(c: unknown): boolean }) {
+      let bytes: ArrayBuffer;
+      try {
+        bytes = callOp("fs.read", 0, 65536, undefined) as ArrayBuffer;
+      } catch (e) {
+        (this as unknown as { destroy(e: unknown): void }).destroy(e);
+        return;
+      }
+      this.push(bytes.byteLength === 0 ? null : Buffer.from(bytes));
+    },
+  });
+  Object.assign(stdin, { fd: 0 });
+  return stdin;
 }
 
 function notSupportedFn(what: string): never {

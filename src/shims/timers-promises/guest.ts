@@ -14,6 +14,8 @@ class AbortError extends Error {
   }
 }
 
+type AbortSignal = import("../_internal/abort.js").AbortSignal;
+
 interface Options {
   signal?: AbortSignal;
   ref?: boolean;

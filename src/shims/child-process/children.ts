@@ -1,0 +1,210 @@
+/**
+ * The host's record of one exec's child processes. The guest refers to a child only by
+ * its number; every op looks the number up here (per exec, so one exec can never reach
+ * another's children). Output waits here, bounded, until the guest pulls it with
+ * `child.read`; children still running when the exec ends are killed.
+ */
+import { constants } from "node:os";
+import type { SpawnedProcess } from "../../driver/types.js";
+import type { ExecState } from "../../runtime/bridge/op.js";
+import { OpError } from "../../runtime/bridge/op-error.js";
+
+/** Children one sandbox may run at once. */
+export const MAX_CHILDREN = 16;
+/** Output of one child held on the host while the guest has not pulled it. */
+export const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+/** Most bytes one `child.read` hands over (well under the bridge's payload limit). */
+const MAX_READ_BYTES = 1024 * 1024;
+
+export const SIGNALS = constants.signals as Readonly<Record<string, number>>;
+const SIGNAL_NAMES = new Map(Object.entries(SIGNALS).map(([name, n]) => [n, name]));
+const SIGKILL = SIGNALS.SIGKILL ?? 9;
+
+/** One event of a child, in the order the guest must see them. */
+export type ChildEvent =
+  | { fd: 1 | 2; data: Uint8Array }
+  | { exit: { code: number | null; signal: string | null } }
+  | { error: { code: string; errno: number } };
+
+export class Child {
+  private queue: ChildEvent[] = [];
+  private queuedBytes = 0;
+  private waiter: ((events: ChildEvent[]) => void) | undefined;
+  /** Set once the exit (or spawn failure) is queued: no more events follow. */
+  private finished = false;
+  /** The signal the guest last sent, to name a signal exit for executors that cannot. */
+  private sentSignal: number | undefined;
+  running = true;
+  private overflowed = false;
+
+  constructor(
+    readonly id: number,
+    private readonly table: ChildTable,
+  ) {}
+
+  proc!: SpawnedProcess;
+
+  /** Wires the executor's callbacks (called before spawn returns, so no output is lost). */
+  output(fd: 1 | 2, data: Uint8Array): void {
+    if (this.finished || this.overflowed) return;
+    if (this.queuedBytes + data.byteLength > MAX_QUEUED_BYTES) {
+      // The guest is not keeping up (or not running): stop the child rather than grow host memory.
+      this.overflowed = true;
+      this.kill(SIGKILL);
+      this.push({ error: { code: "ENOBUFS", errno: -105 } });
+      return;
+    }
+    this.queuedBytes += data.byteLength;
+    this.push({ fd, data: data.slice() });
+  }
+
+  attach(proc: SpawnedProcess): void {
+    this.proc = proc;
+    proc.wait().then(
+      (code) => this.exited(code),
+      (e: unknown) => this.failed(e),
+    );
+  }
+
+  /** The next events (at least one), waiting for the child when none are queued. */
+  read(): Promise<ChildEvent[]> {
+    if (this.queue.length > 0) return Promise.resolve(this.take());
+    if (this.finished) return Promise.resolve([]);
+    if (this.waiter) throw OpError.node("ERR_INVALID_STATE", "child.read is already pending for this child");
+    return new Promise((resolve) => {
+      this.waiter = resolve;
+    });
+  }
+
+  write(data: Uint8Array): void {
+    if (!this.running) throw OpError.system("EPIPE", "broken pipe", "write");
+    this.proc.writeStdin(data);
+  }
+
+  closeStdin(): void {
+    if (this.running) this.proc.closeStdin();
+  }
+
+  /** True when the signal was sent to a running child. */
+  kill(signal: number): boolean {
+    if (!this.running) return false;
+    this.sentSignal = signal;
+    try {
+      this.proc.kill(signal);
+    } catch {
+      return false;
+    }
+    return true;
+  }
+
+  private exited(code: number): void {
+    this.running = false;
+    let signal = this.proc.exitSignal?.() ?? null;
+    if (signal === null && this.sentSignal !== undefined && code === 128 + this.sentSignal) {
+      signal = SIGNAL_NAMES.get(this.sentSignal) ?? null;
+    }
+    this.finish({ exit: { code: signal === null ? code : null, signal } });
+  }
+
+  private failed(e: unknown): void {
+    this.running = false;
+    const code = typeof (e as { code?: unknown })?.code === "string" ? (e as { code: string }).code : "EIO";
+    const errno = -((constants.errno as Record<string, number>)[code] ?? 5);
+    this.push({ error: { code, errno } });
+    this.finish({ exit: { code: errno, signal: null } });
+  }
+
+  private finish(exit: ChildEvent): void {
+    if (this.finished) return;
+    this.push(exit);
+    this.finished = true;
+    this.table.release(this);
+  }
+
+  private push(e: ChildEvent): void {
+    if (this.finished) return;
+    this.queue.push(e);
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w(this.take());
+    }
+  }
+
+  private take(): ChildEvent[] {
+    const out: ChildEvent[] = [];
+    let bytes = 0;
+    while (this.queue.length > 0 && bytes < MAX_READ_BYTES) {
+      const e = this.queue.shift()!;
+      if ("data" in e) {
+        bytes += e.data.byteLength;
+        this.queuedBytes -= e.data.byteLength;
+      }
+      out.push(e);
+    }
+    return out;
+  }
+}
+
+export class ChildTable {
+  private readonly children = new Map<number, Child>();
+  private nextId = 1;
+  /** Children spawned and not yet exited (a finished child may still hold unread output). */
+  private running = 0;
+
+  /** Reserves a slot for a new child, or fails with EAGAIN at the limit. */
+  create(): Child {
+    if (this.running >= MAX_CHILDREN) {
+      throw new OpError({
+        code: "EAGAIN",
+        errno: -11,
+        syscall: "spawn",
+        message: `EAGAIN: resource temporarily unavailable, spawn (the sandbox may run at most ${MAX_CHILDREN} child processes at once)`,
+      });
+    }
+    const child = new Child(this.nextId++, this);
+    this.children.set(child.id, child);
+    this.running++;
+    return child;
+  }
+
+  /** Forgets a child whose spawn failed before it started. */
+  discard(child: Child): void {
+    if (this.children.delete(child.id)) this.running--;
+  }
+
+  release(child: Child): void {
+    if (this.children.has(child.id)) this.running--;
+  }
+
+  get(id: number): Child {
+    const c = this.children.get(id);
+    if (!c) throw OpError.node("ERR_INVALID_ARG_VALUE", `no child process ${id} in this sandbox`);
+    return c;
+  }
+
+  /** Drops a child the guest has finished reading. */
+  forget(id: number): void {
+    this.children.delete(id);
+  }
+
+  /** The exec ended: kill every child still running. */
+  killAll(): void {
+    for (const c of this.children.values()) c.kill(SIGKILL);
+    this.children.clear();
+  }
+}
+
+const tables = new WeakMap<ExecState, ChildTable>();
+
+/** The exec's child table, made on first spawn (and emptied when the exec ends). */
+export function childTable(exec: ExecState): ChildTable {
+  let t = tables.get(exec);
+  if (!t) {
+    const table = new ChildTable();
+    tables.set(exec, table);
+    exec.onEnd(() => table.killAll());
+    t = table;
+  }
+  return t;
+}
