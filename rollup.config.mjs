@@ -22,10 +22,10 @@ const root = dirname(fileURLToPath(import.meta.url));
 const SHIMS = join(root, "src", "shims");
 
 /** Shim folders whose guest.ts is a Node builtin module, by module name. */
-const BUILTINS = { util: "util", fs: "fs", "fs-promises": "fs/promises", buffer: "buffer", events: "events", path: "path", "path-posix": "path/posix", "path-win32": "path/win32", os: "os", "string-decoder": "string_decoder", querystring: "querystring", "timers-promises": "timers/promises", stream: "stream", "stream-promises": "stream/promises", "child-process": "child_process", "module-api": "module", dns: "dns", "dns-promises": "dns/promises", constants: "constants", url: "url", "util-types": "util/types", assert: "assert", "assert-strict": "assert/strict", crypto: "crypto", zlib: "zlib", "perf-hooks": "perf_hooks", "async-hooks": "async_hooks", readline: "readline", "readline-promises": "readline/promises", tty: "tty" };
+const BUILTINS = { util: "util", fs: "fs", "fs-promises": "fs/promises", buffer: "buffer", events: "events", path: "path", "path-posix": "path/posix", "path-win32": "path/win32", os: "os", "string-decoder": "string_decoder", querystring: "querystring", "timers-promises": "timers/promises", stream: "stream", "stream-promises": "stream/promises", "child-process": "child_process", "module-api": "module", dns: "dns", "dns-promises": "dns/promises", http: "http", https: "https", net: "net", tls: "tls", constants: "constants", url: "url", "util-types": "util/types", assert: "assert", "assert-strict": "assert/strict", crypto: "crypto", zlib: "zlib", "perf-hooks": "perf_hooks", "async-hooks": "async_hooks", readline: "readline", "readline-promises": "readline/promises", tty: "tty" };
 
 /** Units the bootstrap carries inline (and registers under their ids). */
-export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "_internal/loop-clock", "module/guest"];
+export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "_internal/loop-clock", "_internal/loop-budget", "module/guest"];
 
 /** Every guest unit: id -> source file. */
 function units() {

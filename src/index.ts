@@ -19,6 +19,10 @@ export type { RuntimeDriverFactory, QuickJSRuntimeDriverOptions } from "./runtim
 // The system driver and its permission helpers
 export { createNodeDriver } from "./driver/node-driver.js";
 export { createInMemoryFileSystem } from "./driver/in-memory-fs.js";
+export type { InMemoryFileSystem } from "./driver/in-memory-fs.js";
+export { NodeFileSystem } from "./driver/node-fs.js";
+export type { NodeFileSystemOptions } from "./driver/node-fs.js";
+export { ModuleAccessFileSystem } from "./driver/module-access-fs.js";
 export { createNodeCommandExecutor } from "./driver/command-executor.js";
 export type { NodeCommandExecutorOptions } from "./driver/command-executor.js";
 export { allowAll, allowAllFs, allowAllNetwork, allowAllChildProcess, allowAllEnv } from "./driver/permissions.js";
@@ -28,8 +32,11 @@ export type { DefaultNetworkAdapterOptions } from "./driver/network/index.js";
 // Types of the driver contract
 export type {
   VirtualFileSystem,
+  VirtualFileHandle,
+  VirtualOpenFlags,
   VirtualDirEntry,
   VirtualStat,
+  FsOp,
   NetworkAdapter,
   NetworkBody,
   NetworkFetchRequest,

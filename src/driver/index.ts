@@ -6,6 +6,9 @@ export type { NodeCommandExecutorOptions } from "./command-executor";
 export { createDefaultNetworkAdapter } from "./network/index.js";
 export type { DefaultNetworkAdapterOptions } from "./network/index.js";
 export type { InMemoryFileSystem } from "./in-memory-fs";
+export { NodeFileSystem } from "./node-fs";
+export type { NodeFileSystemOptions } from "./node-fs";
+export { ModuleAccessFileSystem } from "./module-access-fs";
 export {
   allowAll,
   allowAllChildProcess,
@@ -44,6 +47,8 @@ export type {
   SpawnedProcess,
   SystemDriver,
   VirtualDirEntry,
+  VirtualFileHandle,
   VirtualFileSystem,
+  VirtualOpenFlags,
   VirtualStat,
 } from "./types";

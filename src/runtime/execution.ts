@@ -88,6 +88,8 @@ export class Execution {
   private wake: (() => void) | undefined;
   private readonly startWall = Date.now();
   private readonly growFailuresAtStart: number;
+  /** The prelude compiled ahead of time in the prepared context, if there was one. */
+  private preparedPrelude: QuickJSHandle | undefined;
   /** ExecState.onEnd callbacks; undefined once they have run. */
   private endHooks: (() => void)[] | undefined = [];
 
@@ -99,7 +101,9 @@ export class Execution {
     private readonly perfOrigin: number,
   ) {
     this.growFailuresAtStart = sandbox.growFailures();
-    this.context = sandbox.runtime.newContext();
+    const prepared = sandbox.takePrepared();
+    this.context = prepared?.context ?? sandbox.runtime.newContext();
+    this.preparedPrelude = prepared?.prelude;
     this.output = new OutputCapture(rt.maxOutputBytes, ex.onStdio);
   }
 
@@ -178,6 +182,7 @@ export class Execution {
         this.wake?.();
       },
       isLive: () => !this.ended,
+      budgets: this.rt.opBudgets,
     });
     const call = this.own(this.bridge.newCallFunction());
     const callAsync = this.own(this.bridge.newCallAsyncFunction());
@@ -192,7 +197,8 @@ export class Execution {
         }
       }),
     );
-    const factory = this.evalInternal(preludeSource, "node:internal/prelude");
+    const factory = this.preparedPrelude ?? this.evalInternal(preludeSource, "node:internal/prelude");
+    this.preparedPrelude = undefined;
     const r = this.enter(() => context.callFunction(factory, context.undefined, call, boot));
     factory.dispose();
     if (r.error) {
@@ -250,6 +256,7 @@ export class Execution {
       epochMs: this.startWall,
       perfNowMs: Math.max(0, performance.now() - this.perfOrigin),
       loopNowMs: performance.now(),
+      maxTimers: Number.isFinite(this.rt.maxTimers) ? this.rt.maxTimers : null,
       process: {
         cwd: this.ex.cwd,
         argv: pc.argv ?? ["/usr/local/bin/node", this.ex.filePath],
@@ -276,7 +283,7 @@ export class Execution {
       exit: (code) => {
         if (this.exitRequested === undefined) this.exitRequested = code;
       },
-      memoryUsage: () => this.sandbox.memoryUsage(this.context),
+      memoryUsage: () => this.sandbox.memoryUsage(),
       memoryLimit: this.sandbox.memoryLimitBytes,
       onEnd: (fn) => {
         if (this.endHooks) this.endHooks.push(fn);
@@ -427,6 +434,7 @@ export class Execution {
   }
 
   private deliver(c: Completion): void {
+    this.bridge.delivered(c);
     const { context } = this;
     const id = context.newNumber(c.id);
     let err: QuickJSHandle = context.undefined;

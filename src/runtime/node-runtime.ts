@@ -100,10 +100,18 @@ export class NodeRuntime {
       } finally {
         this.#current = undefined;
         if (sandbox.broken || this.#disposed) this.#release();
+        else this.#prepareSoon(sandbox);
       }
     });
     this.#queue = job.catch(() => {});
     return job;
+  }
+
+  /** Prepares the next exec's context once the host is idle (see Sandbox.prepare). */
+  #prepareSoon(sandbox: Sandbox): void {
+    setImmediate(() => {
+      if (this.#sandbox === sandbox && !this.#current && !this.#disposed) sandbox.prepare();
+    }).unref?.();
   }
 
   async #acquire(): Promise<Sandbox> {

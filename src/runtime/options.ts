@@ -4,16 +4,29 @@
  */
 import { createNodeDriver } from "../driver/node-driver.js";
 import type { SystemDriver } from "../driver/types.js";
-import type { PayloadLimits } from "./bridge/bridge.js";
+import type { OpBudgets, PayloadLimits } from "./bridge/bridge.js";
 import { resolveRuntimeDriver, type RuntimeDriverFactory } from "./runtime-driver.js";
 import type { StdioHandler } from "./stdio.js";
 import type { WasmVariant } from "../wasm/variants.js";
 
 export type TimingMitigation = "freeze" | "off";
 
+/**
+ * Per-run budgets. Past one, the one operation fails with `ERR_SANDBOX_BUDGET_EXCEEDED`
+ * (output is cut instead); the host and other sandboxes are untouched. Each takes a
+ * positive number or Infinity. See SECURITY.md for what each protects.
+ */
 export interface ResourceBudgets {
   /** Characters of stdout + stderr one exec may produce before output is cut. Default 1 MiB. */
   maxOutputBytes?: number;
+  /** Host-op calls (every fs call, console line, module load…) one run may make. Default 1 000 000. */
+  maxOpCalls?: number;
+  /** Asynchronous host operations in flight (started, result not yet taken) at once. Default 10 000. */
+  maxPendingOps?: number;
+  /** Bytes of arguments and results held on the host by asynchronous operations in flight. Default 128 MiB. */
+  maxPendingBytes?: number;
+  /** Live timeouts, intervals and immediates at once. Default 100 000. */
+  maxTimers?: number;
 }
 
 export interface NodeRuntimeOptions {
@@ -56,6 +69,8 @@ export interface ResolvedRuntimeOptions {
   onStdio?: StdioHandler;
   payloadLimits: PayloadLimits;
   maxOutputBytes: number;
+  opBudgets: OpBudgets;
+  maxTimers: number;
   variant: WasmVariant;
 }
 
@@ -64,7 +79,13 @@ export const DEFAULTS = Object.freeze({
   cpuTimeLimitMs: 30_000,
   payloadBytes: 32 * 1024 * 1024,
   maxOutputBytes: 1024 * 1024,
+  maxOpCalls: 1_000_000,
+  maxPendingOps: 10_000,
+  maxPendingBytes: 128 * 1024 * 1024,
+  maxTimers: 100_000,
 });
+
+const BUDGET_KEYS = ["maxOutputBytes", "maxOpCalls", "maxPendingOps", "maxPendingBytes", "maxTimers"] as const;
 
 /** The QuickJS builds need 16 MiB of linear memory to start; a smaller cap cannot link. */
 const MIN_MEMORY_MB = 16;
@@ -99,6 +120,15 @@ function positive(where: string, name: string, v: unknown, allowInfinity = false
   return v;
 }
 
+/** The sandbox's own calls (unit ids, module paths) need a little room: 1 KiB at least. */
+const MIN_PAYLOAD_BYTES = 1024;
+
+function payloadLimit(where: string, name: string, v: unknown): number {
+  const n = positive(where, `payloadLimits.${name}`, v);
+  if (n < MIN_PAYLOAD_BYTES) fail(where, `payloadLimits.${name} must be at least ${MIN_PAYLOAD_BYTES} bytes, got ${n}`);
+  return n;
+}
+
 function timing(where: string, v: unknown): TimingMitigation {
   if (v !== "freeze" && v !== "off") fail(where, `timingMitigation must be "freeze" or "off", got ${describe(v)}`);
   return v;
@@ -128,7 +158,11 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
   checkKeys(`${where}: payloadLimits`, payload, new Set(["requestBytes", "responseBytes"]));
   const budgets = o.resourceBudgets ?? {};
   if (typeof budgets !== "object" || budgets === null) fail(where, `resourceBudgets must be an object, got ${describe(budgets)}`);
-  checkKeys(`${where}: resourceBudgets`, budgets, new Set(["maxOutputBytes"]));
+  checkKeys(`${where}: resourceBudgets`, budgets, new Set(BUDGET_KEYS));
+  const budget = (name: (typeof BUDGET_KEYS)[number]): number => {
+    const v = (budgets as ResourceBudgets)[name];
+    return v === undefined ? DEFAULTS[name] : positive(where, `resourceBudgets.${name}`, v, true);
+  };
   return {
     driver,
     memoryLimitBytes: Math.floor(memoryLimitMb * 1024 * 1024),
@@ -136,10 +170,12 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     timingMitigation: o.timingMitigation === undefined ? "freeze" : timing(where, o.timingMitigation),
     onStdio: o.onStdio === undefined ? undefined : stdioHandler(where, o.onStdio),
     payloadLimits: {
-      requestBytes: payload.requestBytes === undefined ? DEFAULTS.payloadBytes : positive(where, "payloadLimits.requestBytes", payload.requestBytes),
-      responseBytes: payload.responseBytes === undefined ? DEFAULTS.payloadBytes : positive(where, "payloadLimits.responseBytes", payload.responseBytes),
+      requestBytes: payload.requestBytes === undefined ? DEFAULTS.payloadBytes : payloadLimit(where, "requestBytes", payload.requestBytes),
+      responseBytes: payload.responseBytes === undefined ? DEFAULTS.payloadBytes : payloadLimit(where, "responseBytes", payload.responseBytes),
     },
     maxOutputBytes: budgets.maxOutputBytes === undefined ? DEFAULTS.maxOutputBytes : positive(where, "resourceBudgets.maxOutputBytes", budgets.maxOutputBytes),
+    opBudgets: Object.freeze({ maxOpCalls: budget("maxOpCalls"), maxPendingOps: budget("maxPendingOps"), maxPendingBytes: budget("maxPendingBytes") }),
+    maxTimers: budget("maxTimers"),
     variant: resolveRuntimeDriver(o.runtimeDriverFactory),
   };
 }

@@ -30,10 +30,13 @@ export const WASM_VARIANTS: Readonly<Record<WasmVariantName, WasmVariant>> = Obj
 });
 
 /**
- * quickjs-ng is the default: deep recursion surfaces as Node's `RangeError: Maximum call
- * stack size exceeded` (Bellard's build throws `InternalError: stack overflow`), it has
- * `Error.captureStackTrace`/`stackTraceLimit` that npm packages use, and its start-up and
- * compute numbers are within a few percent of the other build (see the README's table).
+ * quickjs-ng is the default, for fidelity rather than speed: deep recursion surfaces as
+ * Node's `RangeError: Maximum call stack size exceeded` (Bellard's build throws
+ * `InternalError: stack overflow`), and it has `Error.captureStackTrace` and
+ * `Error.stackTraceLimit`, which many npm packages call. Start-up, warm exec and memory
+ * are within noise of the other build, but Bellard's QuickJS runs CPU-bound code about
+ * 1.4x faster (see the README's table): pick it with
+ * `createQuickJSRuntimeDriverFactory({ variant: "quickjs" })` for compute-heavy work.
  */
 export const DEFAULT_VARIANT: WasmVariantName = "quickjs-ng";
 

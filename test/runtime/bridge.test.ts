@@ -252,6 +252,11 @@ describe("bridge: an async permission callback", () => {
 });
 
 describe("the bridge inside a real sandbox", () => {
+  it("enforces the request payload limit on strings", async () => {
+    const r = await execOnce("try { process.env['K'.repeat(5000)] } catch (e) { console.log(e.code) }", { payloadLimits: { requestBytes: 1024 } });
+    expect(r.stdout).toBe("ERR_SANDBOX_PAYLOAD_TOO_LARGE\n");
+  });
+
   it("exposes no bridge function on the guest's global object", async () => {
     const r = await execOnce(`
       const found = [];

@@ -23,6 +23,7 @@ describe("NodeRuntime options", () => {
     ["a foreign systemDriver", { systemDriver: { filesystem: {} } }, /systemDriver must come from createNodeDriver\(\)/],
     ["an unknown payload limit", { payloadLimits: { maxBytes: 1 } }, /payloadLimits: unknown option "maxBytes"/],
     ["a negative payload limit", { payloadLimits: { requestBytes: -5 } }, /payloadLimits.requestBytes must be a positive number, got -5/],
+    ["a payload limit below 1 KiB", { payloadLimits: { responseBytes: 100 } }, /payloadLimits.responseBytes must be at least 1024 bytes, got 100/],
     ["a foreign runtimeDriverFactory", { runtimeDriverFactory: {} }, /runtimeDriverFactory must come from createQuickJSRuntimeDriverFactory\(\)/],
   ];
   for (const [what, options, message] of bad) {

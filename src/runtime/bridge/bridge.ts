@@ -34,7 +34,30 @@ export interface Completion {
   id: number;
   error?: OpErrorRecord;
   value?: unknown;
+  /** Host bytes this call holds until the guest has its result (see OpBudgets.maxPendingBytes). */
+  bytes?: number;
 }
+
+/**
+ * Per-run budgets on host-op calls. Sync calls spend guest CPU time (the host work runs
+ * inside the guest's CPU accounting); async calls do not, and each one holds host memory
+ * (its decoded arguments, then its result) until the guest takes the result. These
+ * budgets bound that host work and memory, which the guest's own limits do not cover.
+ */
+export interface OpBudgets {
+  /** Host-op calls (sync and async, failed ones included) one run may make. */
+  maxOpCalls: number;
+  /** Async op calls started and not yet delivered to the guest. */
+  maxPendingOps: number;
+  /** Bytes of arguments and results held on the host by async calls not yet delivered. */
+  maxPendingBytes: number;
+}
+
+export const UNLIMITED_OP_BUDGETS: OpBudgets = Object.freeze({
+  maxOpCalls: Infinity,
+  maxPendingOps: Infinity,
+  maxPendingBytes: Infinity,
+});
 
 export interface BridgeOptions {
   context: QuickJSContext;
@@ -52,16 +75,25 @@ export interface BridgeOptions {
   onComplete: (c: Completion) => void;
   /** False once the exec has ended: late calls and results are dropped. */
   isLive: () => boolean;
+  /** Per-run call budgets (default: unlimited). */
+  budgets?: OpBudgets;
 }
 
 export class Bridge {
   private nextId = 1;
   private inFlight = 0;
+  /** Op calls made this run (every call counts, failed ones too). */
+  private calls = 0;
+  /** Async calls started and not yet delivered, and the host bytes they hold. */
+  private outstanding = 0;
+  private heldBytes = 0;
+  private readonly budgets: OpBudgets;
   private readonly decodeCx: DecodeCx;
   private readonly resultCx: EncodeCx;
   private readonly ownCodeCx: EncodeCx;
 
   constructor(private readonly o: BridgeOptions) {
+    this.budgets = o.budgets ?? UNLIMITED_OP_BUDGETS;
     this.decodeCx = { context: o.context, maxBytes: o.limits.requestBytes, isArrayBuffer: o.isArrayBuffer, exactString: o.exactString };
     this.resultCx = { context: o.context, maxBytes: o.limits.responseBytes, exactString: o.newExactString };
     // Error records and quicksand's own code are not guest payload: no size limit.
@@ -80,6 +112,7 @@ export class Bridge {
       let op: Op | undefined;
       let requests: PermissionRequest[] = [];
       try {
+        this.countCall();
         op = this.lookup(nameH);
         if (!this.o.isLive()) throw OpError.node("ERR_SANDBOX_EXITED", "the sandbox is exiting");
         if (!op.sync) {
@@ -107,26 +140,51 @@ export class Bridge {
       const id = this.nextId++;
       let op: Op | undefined;
       let args: unknown[];
+      let argBytes: number;
       try {
+        this.countCall();
         op = this.lookup(nameH);
         if (!this.o.isLive()) throw OpError.node("ERR_SANDBOX_EXITED", "the sandbox is exiting");
+        if (this.outstanding >= this.budgets.maxPendingOps) {
+          throw budgetExceeded(`${this.budgets.maxPendingOps} asynchronous host operations in flight at once`);
+        }
         // Arguments are borrowed handles: decode them now, before returning.
         args = this.decode(op, argHs);
+        argBytes = hostBytes(args);
+        if (this.heldBytes + argBytes > this.budgets.maxPendingBytes) {
+          throw budgetExceeded(`${this.budgets.maxPendingBytes} bytes held on the host by asynchronous operations in flight`);
+        }
       } catch (err) {
         this.finish({ id, error: this.record(err, op, []) });
         return context.newNumber(id);
       }
       this.inFlight++;
+      this.outstanding++;
+      this.heldBytes += argBytes;
       // Count the op as done before announcing it: the loop, woken by finish(), must not
       // see it still pending and go back to sleep with nothing left to wake it.
       void this.runAsync(op, args).then(
         (value) => {
           this.inFlight--;
-          this.finish({ id, value });
+          // The arguments are released; the result is held until the guest takes it.
+          this.heldBytes -= argBytes;
+          const bytes = hostBytes(value);
+          if (this.heldBytes + bytes > this.budgets.maxPendingBytes) {
+            const error = this.record(
+              budgetExceeded(`${this.budgets.maxPendingBytes} bytes held on the host by asynchronous operations in flight`),
+              op,
+              [],
+            );
+            this.finish({ id, error, bytes: 0 });
+            return;
+          }
+          this.heldBytes += bytes;
+          this.finish({ id, value, bytes });
         },
         (err: unknown) => {
           this.inFlight--;
-          this.finish({ id, error: err as OpErrorRecord });
+          this.heldBytes -= argBytes;
+          this.finish({ id, error: err as OpErrorRecord, bytes: 0 });
         },
       );
       return context.newNumber(id);
@@ -157,6 +215,22 @@ export class Bridge {
 
   recordOf(err: unknown): OpErrorRecord {
     return toOpErrorRecord(err);
+  }
+
+  /**
+   * The loop has handed an async call's outcome to the guest (or dropped it): its slot
+   * and bytes are free again. Calls that failed before starting hold neither.
+   */
+  delivered(c: Completion): void {
+    if (c.bytes === undefined) return;
+    this.outstanding--;
+    this.heldBytes -= c.bytes;
+  }
+
+  private countCall(): void {
+    if (++this.calls > this.budgets.maxOpCalls) {
+      throw budgetExceeded(`${this.budgets.maxOpCalls} host operation calls per run`);
+    }
   }
 
   private finish(c: Completion): void {
@@ -196,6 +270,24 @@ export class Bridge {
   }
 }
 
+
+function budgetExceeded(what: string): OpError {
+  return OpError.node("ERR_SANDBOX_BUDGET_EXCEEDED", `the sandbox's resource budget of ${what} is spent`);
+}
+
+/**
+ * Roughly the host memory a decoded argument list or a result holds: string and byte
+ * lengths, plus a little per value. It bounds, it does not measure exactly.
+ */
+function hostBytes(v: unknown, depth = 0): number {
+  if (typeof v === "string") return 16 + v.length * 2;
+  if (v === null || typeof v !== "object" || depth > 64) return 16;
+  if (v instanceof Uint8Array) return 16 + v.byteLength;
+  let n = 16;
+  if (Array.isArray(v)) for (const item of v) n += hostBytes(item, depth + 1);
+  else for (const key of Object.keys(v)) n += key.length * 2 + hostBytes((v as Record<string, unknown>)[key], depth + 1);
+  return n;
+}
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -37,8 +37,11 @@ export function tooLarge(name: string, size: number, limit: number): OpError {
 export const string: Decoder<string> = (cx, h, name) => {
   const t = cx.context.typeof(h);
   if (t !== "string") throw invalid(name, "of type string", t);
-  // A string primitive's length is read by QuickJS without any property lookup.
-  const length = cx.context.getLength(h) ?? 0;
+  // QuickJS answers `length` of a string primitive from the string itself, with no
+  // property lookup (String.prototype is not consulted), so no guest code runs here.
+  const lengthH = cx.context.getProp(h, "length");
+  const length = cx.context.getNumber(lengthH);
+  lengthH.dispose();
   if (length > cx.maxBytes) throw tooLarge(name, length, cx.maxBytes);
   const fast = cx.context.getString(h);
   return fast.length === length ? fast : cx.exactString(h);

@@ -258,7 +258,7 @@ function* statVia(op: string, path: unknown, options: unknown): Flow<Stats | Big
   const p = getPath(path);
   const o = (options ?? {}) as StatOptions;
   try {
-    return makeStats((yield* call(op, [p], p)) as Parameters<typeof makeStats>[0], o.bigint === true);
+    return makeStats((yield* call(op, [p], p)), o.bigint === true);
   } catch (e) {
     if (o.throwIfNoEntry === false && (e as { code?: string }).code === "ENOENT") return undefined;
     throw e;
@@ -276,7 +276,7 @@ export function* lstat(path: unknown, options?: unknown): Flow<Stats | BigIntSta
 export function* fstat(fd: unknown, options?: unknown): Flow<Stats | BigIntStats> {
   const n = validateFd(fd);
   const o = (options ?? {}) as StatOptions;
-  return makeStats((yield* call("fs.fstat", [], n)) as Parameters<typeof makeStats>[0], o.bigint === true);
+  return makeStats((yield* call("fs.fstat", [], n)), o.bigint === true);
 }
 
 /** exists: never throws, except when the filesystem cannot answer synchronously at all. */

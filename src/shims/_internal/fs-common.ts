@@ -276,10 +276,21 @@ export class BigIntStats extends StatsBase<bigint> {
   declare atime: Date; declare mtime: Date; declare ctime: Date; declare birthtime: Date;
 }
 
-export function makeStats(r: StatRecord, bigint = false): Stats | BigIntStats {
+/** Field order of the host's stat record (src/shims/fs/bodies.ts STAT_FIELDS): 14 float64s. */
+function statRecord(bytes: ArrayBuffer): StatRecord {
+  const f = new Float64Array(bytes);
+  return {
+    dev: f[0]!, mode: f[1]!, nlink: f[2]!, uid: f[3]!, gid: f[4]!, rdev: f[5]!, blksize: f[6]!, ino: f[7]!,
+    size: f[8]!, blocks: f[9]!, atimeMs: f[10]!, mtimeMs: f[11]!, ctimeMs: f[12]!, birthtimeMs: f[13]!,
+  };
+}
+
+export function makeStats(bytes: unknown, bigint = false): Stats | BigIntStats {
   if (!bigint) {
-    return new Stats(r.dev, r.mode, r.nlink, r.uid, r.gid, r.rdev, r.blksize, r.ino, r.size, r.blocks, r.atimeMs, r.mtimeMs, r.ctimeMs, r.birthtimeMs);
+    const f = new Float64Array(bytes as ArrayBuffer);
+    return new Stats(f[0]!, f[1]!, f[2]!, f[3]!, f[4]!, f[5]!, f[6]!, f[7]!, f[8]!, f[9]!, f[10]!, f[11]!, f[12]!, f[13]!);
   }
+  const r = statRecord(bytes as ArrayBuffer);
   const s = new BigIntStats();
   const big = s as unknown as Record<string, bigint | Date>;
   for (const key of ["dev", "mode", "nlink", "uid", "gid", "rdev", "blksize", "ino", "size", "blocks"] as const) big[key] = BigInt(Math.trunc(r[key]));

@@ -167,7 +167,7 @@ function formatValue(ctx: Ctx, value: unknown, recurseTimes: number, typedArray 
       ctx.indentationLvl += 2;
       const res = [formatValue(ctx, proxy[0], recurseTimes + 1), formatValue(ctx, proxy[1], recurseTimes + 1)];
       ctx.indentationLvl -= 2;
-      return reduceToSingleString(ctx, res, "", ["Proxy [", "]"], kArrayExtrasType, recurseTimes + 1);
+      return reduceToSingleString(ctx, res, "", ["Proxy [", "]"], kArrayExtrasType, recurseTimes + 1, undefined);
     }
     value = proxy[0];
     if (value === null || (typeof value !== "object" && typeof value !== "function")) return formatPrimitive(ctx, value);

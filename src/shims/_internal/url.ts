@@ -81,7 +81,7 @@ export class URL {
     if (!B || !(obj instanceof B)) {
       throw nodeError("ERR_INVALID_ARG_TYPE", `The "obj" argument must be an instance of Blob. Received ${typeof obj}`, TypeError);
     }
-    const id = `blob:nodedata:${(globalThis as { crypto: { randomUUID(): string } }).crypto.randomUUID()}`;
+    const id = `blob:nodedata:${(globalThis as unknown as { crypto: { randomUUID(): string } }).crypto.randomUUID()}`;
     blobStore.set(id, obj);
     return id;
   }

@@ -19,6 +19,7 @@ export const GLOBAL_UNITS: [string, string, boolean][] = [
   ["AbortSignal", "quicksand:internal/abort", false],
   ["URL", "quicksand:internal/url", false],
   ["URLSearchParams", "quicksand:internal/url", false],
+  ["Proxy", "quicksand:internal/proxy", false],
   ["fetch", "quicksand:internal/fetch", true],
   ["Request", "quicksand:internal/fetch", false],
   ["Response", "quicksand:internal/fetch", false],

@@ -13,6 +13,7 @@ import * as host from "../_internal/host.js";
 import * as primordials from "../_internal/primordials.js";
 import * as loader from "../module/guest.js";
 import * as loopClockUnit from "../_internal/loop-clock.js";
+import * as loopBudgetUnit from "../_internal/loop-budget.js";
 import type * as ConsoleUnit from "../console/guest.js";
 import type * as ProcessUnit from "../process/guest.js";
 import type * as TimersUnit from "../timers/guest.js";
@@ -26,6 +27,8 @@ export interface BootstrapConfig extends ClockConfig {
   process: ProcessUnit.ProcessInit;
   /** The host's loop time (performance.now()) when the exec started. */
   loopNowMs: number;
+  /** resourceBudgets.maxTimers (null: unlimited, as JSON has no Infinity). */
+  maxTimers: number | null;
 }
 
 type HostCall = (name: string, ...args: unknown[]) => unknown;
@@ -40,6 +43,8 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
   loader.registerUnit("quicksand:internal/primordials", primordials);
   loader.registerUnit("quicksand:internal/loop-clock", loopClockUnit);
   loopClockUnit.loopClock.now = config.loopNowMs;
+  loader.registerUnit("quicksand:internal/loop-budget", loopBudgetUnit);
+  loopBudgetUnit.loopBudget.maxTimers = config.maxTimers ?? Infinity;
   loader.registerUnit("quicksand:internal/module", loader);
 
   const g = globalThis as Record<string, unknown>;

@@ -24,8 +24,14 @@ export default function prelude(call: HostCall, boot: Boot) {
   const charCodeAt = String.prototype.charCodeAt;
   const fromCharCode = String.fromCharCode;
   const U16 = Uint16Array;
+  const AB = ArrayBuffer;
+  // The host calls stringUnits/stringFromUnits while it reads or writes an op's strings:
+  // they must run no guest code, so they look nothing up that a script can redefine
+  // (typed arrays' `buffer`, `length`, `subarray` and species live on shared prototypes).
 
   defineProperty(g, "global", { value: g, writable: true, configurable: true });
+  // The real Proxy, for the proxy unit that wraps it (util.types.isProxy needs to know proxies).
+  defineProperty(g, Symbol.for("quicksand.Proxy"), { value: Proxy });
 
   for (const [name, enumerable] of lazyGlobalNames()) {
     if (name === "queueMicrotask" && typeof g.queueMicrotask === "function") continue;
@@ -70,14 +76,22 @@ export default function prelude(call: HostCall, boot: Boot) {
     arrayBufferByteLength: abByteLength,
     /** A string's exact UTF-16 units, for strings a C string cannot carry. */
     stringUnits(s: string): ArrayBuffer {
-      const out = new U16(s.length);
-      for (let i = 0; i < s.length; i++) out[i] = apply(charCodeAt, s, [i]) as number;
-      return out.buffer as ArrayBuffer;
+      const n = s.length;
+      const buffer = new AB(n * 2);
+      const out = new U16(buffer);
+      for (let i = 0; i < n; i++) out[i] = apply(charCodeAt, s, [i]) as number;
+      return buffer;
     },
     stringFromUnits(buffer: ArrayBuffer): string {
-      const units = new U16(buffer);
+      const n = (apply(abByteLength, buffer, []) as number) / 2;
       let out = "";
-      for (let i = 0; i < units.length; i += 4096) out += apply(fromCharCode, undefined, units.subarray(i, i + 4096) as unknown as number[]) as string;
+      for (let i = 0; i < n; i += 4096) {
+        const length = n - i < 4096 ? n - i : 4096;
+        const chunk = new U16(buffer, i * 2, length);
+        // An own `length`, so passing the chunk as arguments reads no inherited getter.
+        defineProperty(chunk, "length", { value: length });
+        out += apply(fromCharCode, undefined, chunk as unknown as number[]) as string;
+      }
       return out;
     },
     /** Runs the entry script; `require` loads the module system on first use. */

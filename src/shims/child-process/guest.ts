@@ -211,6 +211,8 @@ class ChildProcess extends (EventEmitter as unknown as new () => InstanceType<ty
     if (stdio[1] === "pipe") this.stdout = readable();
     if (stdio[2] === "pipe") this.stderr = readable();
     this.stdio = [this.stdin, this.stdout, this.stderr];
+    // Node announces a started child before any of its output.
+    nextTick(() => this.emit("spawn"));
     void this.#pump(stdio);
   }
 

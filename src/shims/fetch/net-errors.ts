@@ -37,6 +37,9 @@ export function networkErrorRecord(err: unknown, hostname: string, port: number 
   }
   if (code && OWN_CODES.has(code)) return { code, message: String(e?.message ?? code) };
   if (code && UNDICI_MESSAGES[code]) return { code, message: UNDICI_MESSAGES[code]! };
+  if (code && /^(CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/.test(code)) {
+    return { code, message: `TLS certificate verification failed for ${hostname} (${code})` };
+  }
   if (code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "ENODATA") {
     return { code, errno: code === "ENOTFOUND" ? -3008 : code === "EAI_AGAIN" ? -3001 : -3007, syscall: "getaddrinfo", message: `getaddrinfo ${code} ${hostname}` };
   }

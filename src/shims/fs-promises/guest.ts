@@ -192,12 +192,13 @@ Object.assign(promises, {
   lchown: () => Promise.reject(notSupported("fsPromises.lchown()")),
   chown: () => Promise.reject(notSupported("fsPromises.chown()")),
   lutimes: () => Promise.reject(notSupported("fsPromises.lutimes()")),
+  // As on Linux, where there is no lchmod(2).
+  lchmod: () => Promise.reject(nodeError("ERR_METHOD_NOT_IMPLEMENTED", "The lchmod() method is not implemented")),
   statfs: () => Promise.reject(notSupported("fsPromises.statfs()")),
   watch: () => {
     throw notSupported("fsPromises.watch() (file watching)");
   },
   constants,
-  FileHandle,
 });
 
 export default promises;

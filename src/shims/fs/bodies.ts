@@ -51,33 +51,38 @@ function nodeSystemError(code: string, message: string, path: string, syscall: s
 // Values crossing to the guest
 // ---------------------------------------------------------------------------
 
-export interface StatRecord {
-  dev: number; ino: number; mode: number; nlink: number; uid: number; gid: number; rdev: number;
-  size: number; blksize: number; blocks: number;
-  atimeMs: number; mtimeMs: number; ctimeMs: number; birthtimeMs: number;
-}
+/** The order of a stat record's fields, shared with the guest's makeStats (`_internal/fs-common`). */
+export const STAT_FIELDS = [
+  "dev", "mode", "nlink", "uid", "gid", "rdev", "blksize", "ino", "size", "blocks",
+  "atimeMs", "mtimeMs", "ctimeMs", "birthtimeMs",
+] as const;
 
-export function statRecord(cx: OpContext, s: VirtualStat): StatRecord {
+/**
+ * A stat as 14 float64s in STAT_FIELDS order: one ArrayBuffer crosses to the guest
+ * instead of an object built property by property, which costs a call each.
+ */
+export function statRecord(cx: OpContext, s: VirtualStat): Uint8Array {
   let mode = Number(s.mode) >>> 0;
   // A backend may report only permission bits; the file type comes from the flags then.
   if ((mode & S_IFMT) === 0) mode |= s.isSymbolicLink ? S_IFLNK : s.isDirectory ? S_IFDIR : S_IFREG;
   const size = Number(s.size);
-  return {
-    dev: 0,
-    ino: Number(s.ino ?? 0),
+  const fields = new Float64Array([
+    0,
     mode,
-    nlink: Number(s.nlink ?? 1),
-    uid: Number(s.uid ?? cx.driver.processConfig.uid ?? 1000),
-    gid: Number(s.gid ?? cx.driver.processConfig.gid ?? 1000),
-    rdev: 0,
+    Number(s.nlink ?? 1),
+    Number(s.uid ?? cx.driver.processConfig.uid ?? 1000),
+    Number(s.gid ?? cx.driver.processConfig.gid ?? 1000),
+    0,
+    4096,
+    Number(s.ino ?? 0),
     size,
-    blksize: 4096,
-    blocks: Math.ceil(size / 4096) * 8,
-    atimeMs: Number(s.atimeMs),
-    mtimeMs: Number(s.mtimeMs),
-    ctimeMs: Number(s.ctimeMs),
-    birthtimeMs: Number(s.birthtimeMs),
-  };
+    Math.ceil(size / 4096) * 8,
+    Number(s.atimeMs),
+    Number(s.mtimeMs),
+    Number(s.ctimeMs),
+    Number(s.birthtimeMs),
+  ]);
+  return new Uint8Array(fields.buffer);
 }
 
 /** Node's dirent type numbers (UV_DIRENT_*). */

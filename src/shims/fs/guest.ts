@@ -6,7 +6,6 @@
 import * as api from "../_internal/fs-api.js";
 import {
   Buffer,
-  BigIntStats,
   Dir,
   Dirent,
   Stats,
@@ -114,7 +113,7 @@ const statFlow = fs.statSync as (...a: unknown[]) => unknown;
 fs.statSync = named("statSync", (path: unknown, options?: unknown) => {
   if (!plainPath(path) || options !== undefined) return statFlow(path, options);
   try {
-    return makeStats(callOp("fs.stat", path) as Parameters<typeof makeStats>[0]);
+    return makeStats(callOp("fs.stat", path));
   } catch (e) {
     throw respell(e, path);
   }
@@ -186,8 +185,8 @@ for (const name of ["watch", "watchFile", "unwatchFile"]) {
 const streams = lazy<typeof StreamsUnit>("quicksand:internal/fs-streams");
 fs.createReadStream = named("createReadStream", (path: unknown, options?: unknown) => streams().createReadStream(path, options));
 fs.createWriteStream = named("createWriteStream", (path: unknown, options?: unknown) => streams().createWriteStream(path, options));
-for (const name of ["ReadStream", "WriteStream"] as const) {
-  Object.defineProperty(fs, name, { get: () => streams()[name], enumerable: true, configurable: true });
+for (const [name, unit] of [["ReadStream", "ReadStream"], ["WriteStream", "WriteStream"], ["FileReadStream", "ReadStream"], ["FileWriteStream", "WriteStream"]] as const) {
+  Object.defineProperty(fs, name, { get: () => streams()[unit], enumerable: true, configurable: true });
 }
 
 Object.assign(fs, {
@@ -197,7 +196,6 @@ Object.assign(fs, {
   W_OK: constants.W_OK,
   X_OK: constants.X_OK,
   Stats,
-  BigIntStats,
   Dirent,
   Dir,
 });

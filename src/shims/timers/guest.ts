@@ -7,7 +7,8 @@
  * Like libuv, the loop time is cached: timers scheduled during a callback count from
  * the time the current loop iteration started.
  */
-import { invalidArgType } from "../_internal/errors.js";
+import { invalidArgType, nodeError } from "../_internal/errors.js";
+import { loopBudget } from "../_internal/loop-budget.js";
 import { ReflectApply } from "../_internal/primordials.js";
 
 interface TimerEntry {
@@ -144,6 +145,7 @@ function normalizeDelay(delay: unknown): number {
 
 function schedule(callback: unknown, delay: unknown, args: unknown[], repeat: boolean): Timeout {
   if (typeof callback !== "function") throw invalidArgType("callback", "of type function", callback);
+  checkTimerBudget();
   const d = normalizeDelay(delay);
   const entry = {
     id: nextId++,
@@ -161,6 +163,13 @@ function schedule(callback: unknown, delay: unknown, args: unknown[], repeat: bo
   refCount++;
   push(entry);
   return entry.handle;
+}
+
+/** resourceBudgets.maxTimers: live timeouts, intervals and immediates at once. */
+function checkTimerBudget(): void {
+  if (byId.size + immediates.length >= loopBudget.maxTimers) {
+    throw nodeError("ERR_SANDBOX_BUDGET_EXCEEDED", `the sandbox's resource budget of ${loopBudget.maxTimers} live timers is spent`, RangeError);
+  }
 }
 
 function clearTimer(t: unknown): void {
@@ -304,6 +313,7 @@ export function setInterval(cb: unknown, delay?: unknown, ...args: unknown[]): T
 }
 export function setImmediate(cb: unknown, ...args: unknown[]): Immediate {
   if (typeof cb !== "function") throw invalidArgType("callback", "of type function", cb);
+  checkTimerBudget();
   const im = new Immediate(cb as (...a: unknown[]) => void, args);
   immediates.push(im);
   immediateRefs++;

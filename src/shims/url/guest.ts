@@ -437,12 +437,14 @@ function fileURLToPath(p: unknown): string {
   return decodeURIComponent(pathname);
 }
 
+const PATH_ESCAPES: Record<string, string> = { "%": "%25", "\\": "%5C", "\n": "%0A", "\r": "%0D", "\t": "%09" };
+
 function pathToFileURL(filepath: string): URL {
   if (typeof filepath !== "string") throw invalidArgType("path", "of type string", filepath);
   let resolved = path.resolve(filepath);
   if (filepath.endsWith("/") && !resolved.endsWith("/")) resolved += "/";
   const out = new URL("file://");
-  out.pathname = resolved.replace(/[%\\\n\r\t]/g, (c) => ({ "%": "%25", "\\": "%5C", "\n": "%0A", "\r": "%0D", "\t": "%09" })[c]!);
+  out.pathname = resolved.replace(/[%\\\n\r\t]/g, (c: string) => PATH_ESCAPES[c]!);
   return out;
 }
 

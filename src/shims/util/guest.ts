@@ -4,6 +4,9 @@
 import { invalidArgType, nodeError } from "../_internal/errors.js";
 import { format, formatWithOptions } from "../_internal/format.js";
 import { customInspectSymbol, inspect as baseInspect, type InspectOptions } from "../_internal/inspect.js";
+import types from "node:util/types";
+import { parseArgs } from "./parse-args.js";
+import { systemErrorMap } from "./system-errors.js";
 
 type AnyFn = (...args: any[]) => any;
 
@@ -122,29 +125,92 @@ function deepEqual(a: unknown, b: unknown, memo: Map<object, object>): boolean {
   return true;
 }
 
-const tag = (v: unknown) => Object.prototype.toString.call(v).slice(8, -1);
-const types = {
-  isDate: (v: unknown) => v instanceof Date,
-  isRegExp: (v: unknown) => v instanceof RegExp,
-  isMap: (v: unknown) => v instanceof Map,
-  isSet: (v: unknown) => v instanceof Set,
-  isWeakMap: (v: unknown) => v instanceof WeakMap,
-  isWeakSet: (v: unknown) => v instanceof WeakSet,
-  isPromise: (v: unknown) => v instanceof Promise,
-  isNativeError: (v: unknown) => v instanceof Error,
-  isArrayBuffer: (v: unknown) => v instanceof ArrayBuffer,
-  isAnyArrayBuffer: (v: unknown) => v instanceof ArrayBuffer || tag(v) === "SharedArrayBuffer",
-  isArrayBufferView: (v: unknown) => ArrayBuffer.isView(v),
-  isTypedArray: (v: unknown) => ArrayBuffer.isView(v) && !(v instanceof DataView),
-  isUint8Array: (v: unknown) => v instanceof Uint8Array,
-  isDataView: (v: unknown) => v instanceof DataView,
-  isAsyncFunction: (v: unknown) => tag(v) === "AsyncFunction" || tag(v) === "AsyncGeneratorFunction",
-  isGeneratorFunction: (v: unknown) => tag(v) === "GeneratorFunction" || tag(v) === "AsyncGeneratorFunction",
-  isGeneratorObject: (v: unknown) => tag(v) === "Generator",
-  isBoxedPrimitive: (v: unknown) => v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt || v instanceof Symbol,
-  isProxy: () => false,
-  isModuleNamespaceObject: (v: unknown) => tag(v) === "Module",
+/** Node's style codes (inspect.colors); aliases are non-enumerable, as in Node. */
+const colors: Record<string, [number, number]> = {
+  reset: [0, 0], bold: [1, 22], dim: [2, 22], italic: [3, 23], underline: [4, 24], blink: [5, 25], inverse: [7, 27],
+  hidden: [8, 28], strikethrough: [9, 29], doubleunderline: [21, 24], black: [30, 39], red: [31, 39], green: [32, 39],
+  yellow: [33, 39], blue: [34, 39], magenta: [35, 39], cyan: [36, 39], white: [37, 39], bgBlack: [40, 49], bgRed: [41, 49],
+  bgGreen: [42, 49], bgYellow: [43, 49], bgBlue: [44, 49], bgMagenta: [45, 49], bgCyan: [46, 49], bgWhite: [47, 49],
+  framed: [51, 54], overlined: [53, 55], gray: [90, 39], redBright: [91, 39], greenBright: [92, 39], yellowBright: [93, 39],
+  blueBright: [94, 39], magentaBright: [95, 39], cyanBright: [96, 39], whiteBright: [97, 39], bgGray: [100, 49],
+  bgRedBright: [101, 49], bgGreenBright: [102, 49], bgYellowBright: [103, 49], bgBlueBright: [104, 49],
+  bgMagentaBright: [105, 49], bgCyanBright: [106, 49], bgWhiteBright: [107, 49],
 };
+for (const [alias, target] of [["grey", "gray"], ["blackBright", "gray"], ["bgGrey", "bgGray"], ["bgBlackBright", "bgGray"], ["faint", "dim"], ["crossedout", "strikethrough"], ["strikeThrough", "strikethrough"], ["crossedOut", "strikethrough"], ["conceal", "hidden"], ["swapColors", "inverse"], ["swapcolors", "inverse"], ["doubleUnderline", "doubleunderline"]] as const) {
+  Object.defineProperty(colors, alias, { get: () => colors[target], set: (v) => { colors[target] = v; }, configurable: true, enumerable: false });
+}
+(inspect as unknown as Record<string, unknown>).colors = colors;
+(inspect as unknown as Record<string, unknown>).styles = Object.assign(Object.create(null), {
+  special: "cyan", number: "yellow", bigint: "yellow", boolean: "yellow", undefined: "grey", null: "bold",
+  string: "green", symbol: "green", date: "magenta", regexp: "red", module: "underline",
+});
+
+/**
+ * Node 20's styleText: validates, then returns the text unchanged when the stream is not
+ * a colour terminal — always so in the sandbox, whose stdout is never a TTY. (Node 20
+ * applies an array of formats without that check; so does this.)
+ */
+function styleText(format: string | string[], text: string, options?: { validateStream?: boolean; stream?: unknown }): string {
+  if (typeof text !== "string") throw invalidArgType("text", "of type string", text);
+  const validateStream = options?.validateStream ?? true;
+  if (typeof validateStream !== "boolean") throw invalidArgType("options.validateStream", "of type boolean", validateStream);
+  const check = (key: string) => {
+    if (colors[key] == null) {
+      const list = Object.keys(colors).map((k) => `'${k}'`).join(", ");
+      throw nodeError("ERR_INVALID_ARG_VALUE", `The argument 'format' must be one of: ${list}. Received ${baseInspect(key)}`, TypeError);
+    }
+    return colors[key]!;
+  };
+  if (Array.isArray(format)) {
+    let left = "";
+    let right = "";
+    for (const key of format) {
+      const [open, close] = check(key);
+      left += `\u001b[${open}m`;
+      right = `\u001b[${close}m${right}`;
+    }
+    return `${left}${text}${right}`;
+  }
+  const [open, close] = check(format);
+  if (validateStream) return text;
+  return `\u001b[${open}m${text}\u001b[${close}m`;
+}
+
+function getSystemErrorName(err: unknown): string {
+  if (typeof err !== "number") throw invalidArgType("err", "of type number", err);
+  if (err >= 0 || !Number.isSafeInteger(err)) {
+    throw nodeError("ERR_OUT_OF_RANGE", `The value of "err" is out of range. It must be a negative integer. Received ${err}`, RangeError);
+  }
+  return systemErrorMap().get(err)?.[0] ?? `Unknown system error ${err}`;
+}
+
+type Signal = { aborted: boolean; addEventListener(t: string, fn: () => void, o: object): void };
+async function aborted(signal: Signal, resource: unknown): Promise<void> {
+  if (!(signal instanceof (globalThis as any).AbortSignal)) throw invalidArgType("signal", "an instance of AbortSignal", signal);
+  if (resource === null || (typeof resource !== "object" && typeof resource !== "function")) throw invalidArgType("resource", "of type object", resource);
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}
+
+function debuglog(section: string, cb?: (fn: AnyFn) => void): AnyFn & { enabled: boolean } {
+  const env = String(((globalThis as any).process?.env?.NODE_DEBUG as string | undefined) ?? "");
+  const wanted = env.split(/[\s,]+/).filter(Boolean).map((s) => new RegExp(`^${s.replace(/[|\\{}()[\]^$+?.]/g, "\\$&").replace(/\*/g, ".*")}$`, "i"));
+  const enabled = wanted.some((re) => re.test(section));
+  const pid = (globalThis as any).process?.pid ?? 1;
+  const logger = Object.assign((...args: unknown[]) => {
+    if (enabled) (globalThis as any).process.stderr.write(`${section.toUpperCase()} ${pid}: ${format(...args)}\n`);
+  }, { enabled });
+  if (cb) cb(logger);
+  return logger;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+function log(...args: unknown[]): void {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const time = [pad(d.getHours()), pad(d.getMinutes()), pad(d.getSeconds())].join(":");
+  (globalThis as any).console.log("%s - %s", `${d.getDate()} ${MONTHS[d.getMonth()]} ${time}`, format(...args));
+}
 
 const util = {
   format,
@@ -156,8 +222,33 @@ const util = {
   deprecate,
   isDeepStrictEqual,
   types,
+  styleText,
+  parseArgs,
+  aborted,
+  debuglog,
+  debug: debuglog,
+  log,
+  getSystemErrorName,
+  getSystemErrorMap: () => new Map(systemErrorMap()),
+  _extend(target: Record<string, unknown>, source: unknown): unknown {
+    if (source === null || typeof source !== "object") return target;
+    for (const k of Object.keys(source)) target[k] = (source as Record<string, unknown>)[k];
+    return target;
+  },
+  get TextEncoder() {
+    return (globalThis as any).TextEncoder;
+  },
+  get TextDecoder() {
+    return (globalThis as any).TextDecoder;
+  },
   isArray: Array.isArray,
-  isError: (v: unknown) => v instanceof Error,
+  isBoolean: (v: unknown) => typeof v === "boolean",
+  isBuffer: (v: unknown) => (globalThis as any).Buffer.isBuffer(v),
+  isNull: (v: unknown) => v === null,
+  isNullOrUndefined: (v: unknown) => v === null || v === undefined,
+  isSymbol: (v: unknown) => typeof v === "symbol",
+  isUndefined: (v: unknown) => v === undefined,
+  isError: (v: unknown) => types.isNativeError(v) || v instanceof Error,
   isFunction: (v: unknown) => typeof v === "function",
   isString: (v: unknown) => typeof v === "string",
   isNumber: (v: unknown) => typeof v === "number",
@@ -165,7 +256,7 @@ const util = {
   isPrimitive: (v: unknown) => v === null || (typeof v !== "object" && typeof v !== "function"),
   isRegExp: types.isRegExp,
   isDate: types.isDate,
-  toUSVString: (s: string) => String(s).toWellFormed(),
+  toUSVString: (s: unknown) => `${s}`.toWellFormed(),
   stripVTControlCharacters: (s: string) => String(s).replace(/\u001b\[[0-9;]*[A-Za-z]/g, ""),
 };
 

@@ -17,10 +17,11 @@ describe("spawn over the shipped executor", () => {
       let out = "";
       c.stdout.setEncoding("utf8");
       c.stdout.on("data", (d) => out += d);
+      c.on("spawn", () => console.log("spawn"));
       c.on("exit", (code, sig) => console.log("exit", code, sig));
       c.on("close", (code, sig) => console.log("close", code, sig, out.split("\\n").includes("usr"), typeof c.pid));
     `);
-    expect(r.stdout).toBe("exit 0 null\nclose 0 null true number\n");
+    expect(r.stdout).toBe("spawn\nexit 0 null\nclose 0 null true number\n");
     expect(r.code).toBe(0);
   });
 
@@ -136,9 +137,9 @@ describe("spawn over the shipped executor", () => {
     expect(r.stdout).toBe("AbortError ABORT_ERR\nnull SIGTERM\n");
   });
 
-  it("fork is an honest not-supported", async () => {
-    const r = await run(`try { require("child_process").fork("x.js") } catch (e) { console.log(e.code, e.message) }`);
-    expect(r.stdout).toBe("ERR_SANDBOX_NOT_SUPPORTED child_process.fork() is not supported in the quicksand sandbox\n");
+  it("fork and stream/web are honest not-supported errors", async () => {
+    const r = await run(`try { require("child_process").fork("x.js") } catch (e) { console.log(e.code, e.message) } try { require("stream/web") } catch (e) { console.log(e.code) }`);
+    expect(r.stdout).toBe("ERR_SANDBOX_NOT_SUPPORTED child_process.fork() is not supported in the quicksand sandbox\nERR_SANDBOX_NOT_SUPPORTED\n");
   });
 });
 

@@ -273,4 +273,14 @@ ws.end('world', () => {
 `);
     expect(sandbox).toBe(host);
   });
+  it("has every function of Node's fs and fs/promises", async () => {
+    const { host, sandbox } = await both(`
+const names = (o) => Object.keys(o).filter((k) => typeof o[k] === 'function' && !k.startsWith('_')).sort().join(' ');
+console.log(names(fs));
+console.log(names(require('fs/promises')));
+console.log(Object.keys(fs.constants).length > 50, fs.constants.O_CREAT, fs.F_OK, fs.R_OK, fs.W_OK, fs.X_OK);
+`);
+    expect(sandbox).toBe(host);
+  });
+
 });

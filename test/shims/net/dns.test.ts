@@ -1,7 +1,7 @@
 /** dns and dns/promises through the network adapter, behind the `network` permission (op "dns"). */
 import { describe, expect, it } from "vitest";
 import { allowAll, createDefaultNetworkAdapter, createNodeDriver, NodeRuntime } from "../../../src/index.js";
-import type { NetworkAccessRequest, PermissionsInput } from "../../../src/index.js";
+import type { NetworkAccessRequest, Permissions } from "../../../src/index.js";
 
 const lookup = async (hostname: string) =>
   hostname === "svc.test"
@@ -11,7 +11,7 @@ const lookup = async (hostname: string) =>
       ]
     : [];
 
-async function run(code: string, permissions: PermissionsInput = allowAll, withAdapter = true) {
+async function run(code: string, permissions: Permissions = allowAll, withAdapter = true) {
   const runtime = new NodeRuntime({
     systemDriver: createNodeDriver({ ...(withAdapter ? { networkAdapter: createDefaultNetworkAdapter({ lookup }) } : {}), permissions }),
   });
