@@ -22,6 +22,7 @@ import { OutputCapture } from "./stdio.js";
 /** What guest timers' tick() answers; see src/shims/timers/guest.ts. */
 const RAN = -2;
 const IDLE = -1;
+const UNREF_ONLY = -3;
 /** Guest callbacks run back to back before the loop yields to the host's own event loop. */
 const YIELD_EVERY = 512;
 
@@ -330,7 +331,7 @@ export class Execution {
         // No readable package scope: decide by syntax.
       }
     }
-    if (!/\b(import|export)\b/.test(code)) return false;
+    if (!/\b(import|export|await)\b/.test(code)) return false;
     const asScript = this.context.evalCode(`(function(){${code}\n})`, file, { type: "global", compileOnly: true });
     if (!asScript.error) {
       asScript.value.dispose();
@@ -358,9 +359,18 @@ export class Execution {
     try {
       const text = this.callGuest(this.dispatcher().serialize, ns);
       if (!text) return undefined;
-      const json = this.context.getString(text);
+      // serialize() is guest code a script can tamper with (JSON.stringify): read only a
+      // string (anything else would run its toString on the host's time), and treat
+      // malformed or absurdly deep data as the guest's failure, not the host's.
+      const json = this.context.typeof(text) === "string" ? this.context.getString(text) : undefined;
       text.dispose();
-      return reviveExports(json);
+      try {
+        if (json === undefined) throw new TypeError("not a string");
+        return reviveExports(json);
+      } catch {
+        this.end(ExitCode.UNCAUGHT, "the module's exports could not be copied out of the sandbox (malformed export data)");
+        return undefined;
+      }
     } finally {
       if (!state.notAPromise) ns.dispose();
     }
@@ -393,8 +403,10 @@ export class Execution {
           if (++spins % YIELD_EVERY === 0) await yieldToHost();
           continue;
         }
-        if (r === IDLE && this.bridge.pending === 0 && this.completions.length === 0) break;
-        await this.waitForWork(r >= 0 ? r : undefined);
+        const unrefOnly = r <= UNREF_ONLY;
+        if ((r === IDLE || unrefOnly) && this.bridge.pending === 0 && this.completions.length === 0) break;
+        // Unref'd timers still fire while a host operation keeps the loop alive.
+        await this.waitForWork(r >= 0 ? r : unrefOnly ? UNREF_ONLY - r : undefined);
         continue;
       }
       if (++spins % YIELD_EVERY === 0) await yieldToHost();
@@ -596,7 +608,9 @@ export class Execution {
       return;
     }
     if (this.exitRequested !== undefined) return;
-    if (this.isOutOfMemory(err)) {
+    const outOfMemory = this.isOutOfMemory(err);
+    if (this.outcome) return; // reading the error hit a limit
+    if (outOfMemory) {
       this.halted = true;
       this.sandbox.broken = true;
       this.end(ExitCode.MEMORY_LIMIT, this.memoryMessage());
@@ -642,7 +656,9 @@ export class Execution {
     if (this.sandbox.growFailures() > this.growFailuresAtStart) return true;
     if (this.context.typeof(err) !== "object") return false;
     try {
-      const msg = this.context.getProp(err, "message");
+      // A thrown value's `message` can be a getter or a Proxy trap: guest code, which
+      // must run under the CPU budget like all guest code.
+      const msg = this.enter(() => this.context.getProp(err, "message"));
       const s = this.context.typeof(msg) === "string" ? this.context.getString(msg) : "";
       msg.dispose();
       return s === "out of memory";
@@ -655,7 +671,8 @@ export class Execution {
     try {
       const t = this.context.typeof(err);
       if (t !== "object") return `Uncaught ${t === "string" ? this.context.getString(err) : t}`;
-      const msg = this.context.getProp(err, "message");
+      // May run a guest getter or Proxy trap: under the CPU budget.
+      const msg = this.enter(() => this.context.getProp(err, "message"));
       const s = this.context.typeof(msg) === "string" ? this.context.getString(msg) : "unknown error";
       msg.dispose();
       return s;
@@ -776,9 +793,21 @@ export class Execution {
       r.error.dispose();
       return { code: "ERR_SANDBOX_MODULE", message };
     }
-    const parsed = JSON.parse(this.context.getString(r.value)) as { names?: string[]; error?: OpErrorRecord };
+    // The answer comes from guest code a script can tamper with (JSON.stringify): read
+    // it only if it is a string (reading anything else would run its toString on the
+    // host's time) and trust none of its shape.
+    const text = this.context.typeof(r.value) === "string" ? this.context.getString(r.value) : "";
     r.value.dispose();
-    return parsed.error ?? parsed.names ?? [];
+    let parsed: { names?: unknown; error?: unknown } | null;
+    try {
+      parsed = JSON.parse(text) as { names?: unknown; error?: unknown } | null;
+    } catch {
+      parsed = null;
+    }
+    if (parsed && Array.isArray(parsed.names) && parsed.names.every((n) => typeof n === "string")) return parsed.names as string[];
+    const e = parsed?.error as { code?: unknown; message?: unknown } | undefined;
+    if (e && typeof e.code === "string" && typeof e.message === "string") return { code: e.code, message: e.message };
+    return { code: "ERR_SANDBOX_MODULE", message: "the module's exports could not be listed" };
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import { opTable } from "../runtime/bridge/op.js";
 import { childProcessOps } from "./child-process/host.js";
+import { cryptoOps } from "./crypto/host.js";
 import { fetchOps } from "./fetch/host.js";
 import { fsOps } from "./fs/host.js";
 import { moduleOps } from "./module/host.js";
@@ -11,4 +12,4 @@ import { osOps } from "./os/host.js";
 import { processOps } from "./process/host.js";
 import { stdioOps } from "./stdio/host.js";
 
-export const OPS = opTable(processOps, stdioOps, moduleOps, fsOps, osOps, childProcessOps, fetchOps);
+export const OPS = opTable(processOps, stdioOps, moduleOps, fsOps, osOps, childProcessOps, fetchOps, cryptoOps);

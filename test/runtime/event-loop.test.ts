@@ -99,3 +99,20 @@ describe("uncaught errors", () => {
     expect(r.errorMessage).toMatch(/^Error: with code\n(.|\n)*\{\n {2}code: 'E_X'\n\}$/);
   });
 });
+
+describe("unref'd timers", () => {
+  it("still fire while a pending host operation keeps the loop alive", async () => {
+    const { createInMemoryFileSystem, createNodeDriver, allowAllFs } = await import("../../src/index.js");
+    const mem = createInMemoryFileSystem();
+    await mem.writeFile("/slow.txt", "slow");
+    // An async filesystem whose reads take 80 ms.
+    const slow = Object.create(mem, {
+      readFile: { value: async (p: string) => { await new Promise((r) => setTimeout(r, 80)); return mem.readFile(p); } },
+    });
+    const r = await execOnce(
+      "setTimeout(() => console.log('unref timer'), 10).unref(); require('fs').promises.readFile('/slow.txt', 'utf8').then((t) => console.log('read', t))",
+      { systemDriver: createNodeDriver({ filesystem: slow, permissions: allowAllFs }) },
+    );
+    expect(r.stdout).toBe("unref timer\nread slow\n");
+  });
+});

@@ -5,7 +5,7 @@ import { createNodeDriver, createInMemoryFileSystem, allowAll, createQuickJSRunt
 it("probe", async () => {
   const code = readFileSync("/tmp/sec/code.js", "utf8");
   const fs = createInMemoryFileSystem();
-  const opts: any = process.env.ALLOW ? { systemDriver: createNodeDriver({ filesystem: fs, permissions: allowAll }) } : {};
+  const opts: any = process.env.ALLOW ? { systemDriver: createNodeDriver({ filesystem: fs, permissions: allowAll }) } : {}; opts.cpuTimeLimitMs = 1000;
   if (process.env.BELLARD) opts.runtimeDriverFactory = createQuickJSRuntimeDriverFactory({ variant: "quickjs" });
   const t = Date.now();
   const r = process.env.RUN ? await runOnce(code, opts) : await execOnce(code, opts, {});

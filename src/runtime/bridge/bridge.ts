@@ -34,8 +34,6 @@ export interface Completion {
   id: number;
   error?: OpErrorRecord;
   value?: unknown;
-  /** Host bytes this call holds until the guest has its result (see OpBudgets.maxPendingBytes). */
-  bytes?: number;
 }
 
 /**
@@ -84,8 +82,8 @@ export class Bridge {
   private inFlight = 0;
   /** Op calls made this run (every call counts, failed ones too). */
   private calls = 0;
-  /** Async calls started and not yet delivered, and the host bytes they hold. */
-  private outstanding = 0;
+  /** Async calls started and not yet delivered: id -> host bytes held (args, then result). */
+  private readonly held = new Map<number, number>();
   private heldBytes = 0;
   private readonly budgets: OpBudgets;
   private readonly decodeCx: DecodeCx;
@@ -145,7 +143,7 @@ export class Bridge {
         this.countCall();
         op = this.lookup(nameH);
         if (!this.o.isLive()) throw OpError.node("ERR_SANDBOX_EXITED", "the sandbox is exiting");
-        if (this.outstanding >= this.budgets.maxPendingOps) {
+        if (this.held.size >= this.budgets.maxPendingOps) {
           throw budgetExceeded(`${this.budgets.maxPendingOps} asynchronous host operations in flight at once`);
         }
         // Arguments are borrowed handles: decode them now, before returning.
@@ -159,7 +157,7 @@ export class Bridge {
         return context.newNumber(id);
       }
       this.inFlight++;
-      this.outstanding++;
+      this.held.set(id, argBytes);
       this.heldBytes += argBytes;
       // Count the op as done before announcing it: the loop, woken by finish(), must not
       // see it still pending and go back to sleep with nothing left to wake it.
@@ -167,24 +165,20 @@ export class Bridge {
         (value) => {
           this.inFlight--;
           // The arguments are released; the result is held until the guest takes it.
-          this.heldBytes -= argBytes;
+          this.hold(id, 0);
           const bytes = hostBytes(value);
           if (this.heldBytes + bytes > this.budgets.maxPendingBytes) {
-            const error = this.record(
-              budgetExceeded(`${this.budgets.maxPendingBytes} bytes held on the host by asynchronous operations in flight`),
-              op,
-              [],
-            );
-            this.finish({ id, error, bytes: 0 });
+            const what = `${this.budgets.maxPendingBytes} bytes held on the host by asynchronous operations in flight`;
+            this.finish({ id, error: this.record(budgetExceeded(what), op, []) });
             return;
           }
-          this.heldBytes += bytes;
-          this.finish({ id, value, bytes });
+          this.hold(id, bytes);
+          this.finish({ id, value });
         },
         (err: unknown) => {
           this.inFlight--;
-          this.heldBytes -= argBytes;
-          this.finish({ id, error: err as OpErrorRecord, bytes: 0 });
+          this.hold(id, 0);
+          this.finish({ id, error: err as OpErrorRecord });
         },
       );
       return context.newNumber(id);
@@ -222,9 +216,15 @@ export class Bridge {
    * and bytes are free again. Calls that failed before starting hold neither.
    */
   delivered(c: Completion): void {
-    if (c.bytes === undefined) return;
-    this.outstanding--;
-    this.heldBytes -= c.bytes;
+    const bytes = this.held.get(c.id);
+    if (bytes === undefined) return;
+    this.held.delete(c.id);
+    this.heldBytes -= bytes;
+  }
+
+  private hold(id: number, bytes: number): void {
+    this.heldBytes += bytes - (this.held.get(id) ?? 0);
+    this.held.set(id, bytes);
   }
 
   private countCall(): void {

@@ -16,7 +16,7 @@ const READABLE: Record<string, string> = {
   notStrictEqual: 'Expected "actual" to be strictly unequal to:',
   notStrictEqualObject: 'Expected "actual" not to be reference-equal to "expected":',
   notDeepEqual: 'Expected "actual" not to be loosely deep-equal to:',
-  notIdentical: "Values identical but not reference-equal:",
+  notIdentical: "Values have same structure but are not reference-equal:",
   notDeepEqualUnequal: "Expected values not to be loosely deep-equal:",
 };
 
@@ -24,7 +24,8 @@ export function inspectValue(v: unknown): string {
   return inspect(v, { compact: false, customInspect: false, depth: 1000, maxArrayLength: Infinity, showHidden: false, sorted: true, getters: true });
 }
 
-function createErrDiff(actual: unknown, expected: unknown, operator: string): string {
+/** The diff message; Node 20 puts a custom message in place of the header line. */
+function createErrDiff(actual: unknown, expected: unknown, operator: string, custom?: string): string {
   let other = "";
   let res = "";
   let end = "";
@@ -45,7 +46,7 @@ function createErrDiff(actual: unknown, expected: unknown, operator: string): st
     const inputLength = actualRaw.length + expectedRaw.length;
     if (inputLength <= kMaxShortLength) {
       if ((typeof actual !== "object" || actual === null) && (typeof expected !== "object" || expected === null) && (actual !== 0 || expected !== 0)) {
-        return `${READABLE[operator]}\n\n${actualLines[0]} !== ${expectedLines[0]}\n`;
+        return `${custom ?? READABLE[operator]}\n\n${actualLines[0]} !== ${expectedLines[0]}\n`;
       }
     } else if (operator !== "strictEqualObject" && inputLength < 80) {
       while (actualRaw[i] === expectedRaw[i]) i++;
@@ -77,7 +78,7 @@ function createErrDiff(actual: unknown, expected: unknown, operator: string): st
       lines[46] = "...";
       while (lines.length > 47) lines.pop();
     }
-    return `${READABLE.notIdentical}\n\n${lines.join("\n")}\n`;
+    return `${custom ?? READABLE.notIdentical}\n\n${lines.join("\n")}\n`;
   }
 
   if (i >= 5) {
@@ -91,7 +92,7 @@ function createErrDiff(actual: unknown, expected: unknown, operator: string): st
 
   let printedLines = 0;
   let identical = 0;
-  const msg = `${READABLE[operator]}\n+ actual - expected`;
+  const msg = `${custom ?? READABLE[operator]}\n+ actual - expected`;
   const skippedMsg = " ... Lines skipped";
 
   let lines = actualLines;
@@ -202,7 +203,7 @@ export class AssertionError extends Error {
     const { message, operator } = options;
     let { actual, expected } = options;
     let text: string;
-    if (message != null) text = String(message);
+    if (message != null) text = operator === "deepStrictEqual" || operator === "strictEqual" ? createErrDiff(actual, expected, operator, String(message)) : String(message);
     else {
       if (actual instanceof Error && expected instanceof Error && "stack" in actual && "stack" in expected) {
         actual = copyError(actual);
@@ -247,7 +248,8 @@ export class AssertionError extends Error {
     this.operator = operator;
     // Node's stack and toString name the code; `name` itself is plain "AssertionError".
     Object.defineProperty(this, "name", { value: "AssertionError", enumerable: false, writable: true, configurable: true });
-    const frames = typeof this.stack === "string" ? this.stack : "";
+    // The frames of assert itself are dropped, as Node's stackStartFn does.
+    const frames = (typeof this.stack === "string" ? this.stack : "").replace(/^(\s*at [^\n]*\(node:internal\/assert[^\n]*\n)+/, "");
     Object.defineProperty(this, "stack", {
       value: `AssertionError [ERR_ASSERTION]: ${text}${frames ? "\n" + frames.replace(/\n$/, "") : ""}`,
       writable: true,

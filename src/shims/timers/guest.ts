@@ -246,6 +246,11 @@ export function runTicks(): number {
 export const RAN = -2;
 /** Nothing ref'ed is left: the loop may end if no host operation is pending. */
 export const IDLE = -1;
+/**
+ * Only unref'd timers are left: they must not keep the loop alive, but they still fire
+ * while something else does. Encoded as UNREF_ONLY - delay (so always <= -3).
+ */
+export const UNREF_ONLY = -3;
 
 let phase: "timers" | "check" = "timers";
 let immediateBudget = 0;
@@ -297,7 +302,8 @@ export function tick(now: number): number {
   newIteration = true;
   if (immediates.length > 0 && immediateRefs > 0) return 0;
   const t = peekLive();
-  if (!t || refCount <= 0) return immediates.length > 0 ? 0 : IDLE;
+  if (!t) return immediates.length > 0 ? 0 : IDLE;
+  if (refCount <= 0) return immediates.length > 0 ? 0 : UNREF_ONLY - Math.max(0, t.due - now);
   return Math.max(0, t.due - now);
 }
 

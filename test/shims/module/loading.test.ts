@@ -122,6 +122,11 @@ describe("ES modules", () => {
     expect(r).toMatchObject({ code: 0, stdout: "42\n" });
   });
 
+  it("runs a script with top-level await as an ES module, as Node 22 does", async () => {
+    const r = await run("const v = await Promise.resolve(7); console.log(v * 6)");
+    expect(r).toMatchObject({ code: 0, stdout: "42\n" });
+  });
+
   it("has import.meta.url, dirname and filename", async () => {
     const r = await run("console.log(import.meta.url, import.meta.dirname, import.meta.filename)", "/app/m.mjs");
     expect(r.stdout).toBe("file:///app/m.mjs /app /app/m.mjs\n");
