@@ -1,4 +1,6 @@
 // Seed "Configuring capabilities": network and filesystem allowed, process values set.
+// The seed grants no `env` permission, so the guest's read of NODE_ENV is denied and
+// reads as undefined: permissions are deny-by-default (add allowAllEnv to see it).
 import { NodeRuntime, createNodeDriver, allowAllFs, allowAllNetwork } from "quicksand";
 
 const driver = createNodeDriver({

@@ -23,7 +23,7 @@ const expected: Record<string, (out: string) => void> = {
     expect(out).toContain("module exported 42\n");
   },
   "seed-basic-setup.mjs": (out) => expect(out).toBe("write: EACCES\nenv: {}\n"),
-  "seed-configuring-capabilities.mjs": (out) => expect(out).toBe("/app production written by the sandbox\n"),
+  "seed-configuring-capabilities.mjs": (out) => expect(out).toBe("/app undefined written by the sandbox\n"),
   "seed-function-permissions.mjs": (out) =>
     expect(out).toBe("tmp: fine\netc: EACCES: permission denied, open '/etc/passwd' (Only /tmp is writable)\nenv: NODE_ENV,PATH undefined\n"),
   "seed-allow-all.mjs": (out) => expect(out).toBe("spread ok undefined\nallowAll ok hello\n"),

@@ -99,7 +99,8 @@ class OverlayFileHandle implements Required<VirtualFileHandle> {
 
 /**
  * The default filesystem of `createNodeDriver()`: host `node_modules` read-only at
- * `/root/node_modules`, a writable in-memory filesystem (or `base`) everywhere else.
+ * `/root/node_modules`, a writable in-memory filesystem (or `base`) everywhere else. The
+ * default in-memory base starts with `/root` (home, the default cwd) and `/tmp`.
  * Writes into the overlay fail with EACCES, and native `.node` addons there cannot be
  * read (ERR_DLOPEN_DISABLED). Every method has its synchronous counterpart when the base
  * filesystem has it.
@@ -120,8 +121,10 @@ export class ModuleAccessFileSystem implements Required<VirtualFileSystem> {
     if (base) {
       this.#base = base;
     } else {
+      // The directories a Node program takes for granted: home (the default cwd) and tmp.
       const memory = createInMemoryFileSystem();
       memory.mkdirSync("/root", { recursive: true });
+      memory.mkdirSync("/tmp", { recursive: true });
       this.#base = memory;
     }
   }

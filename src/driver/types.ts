@@ -316,6 +316,8 @@ export interface NetworkServerRequest {
   /** The client's address, as the guest's `req.socket.remoteAddress` reports it. */
   remoteAddress: string;
   remotePort: number;
+  /** Optional: aborts when the client's connection closes before the response is complete. */
+  signal?: AbortSignal;
 }
 
 /** How the guest answers one request: head first, then the body in chunks. */
@@ -327,17 +329,29 @@ export interface NetworkServerResponder {
   destroy(): void;
 }
 
+/**
+ * A guest server to bind. The sandbox always asks for `host: "127.0.0.1"` (the sandbox's
+ * machine has only loopback, whatever address the guest named) and `port` 0 for any free
+ * port; the permission callback has already allowed `{ op: "listen", hostname, port }`.
+ */
 export interface NetworkListenOptions {
   port: number;
-  /** Interface to bind; the default adapter allows loopback only (127.0.0.1 by default). */
+  /** Interface to bind; the default adapter binds 127.0.0.1 only and refuses anything else. */
   host?: string;
+  /**
+   * Called for each request. The sandbox queues it for the guest (bounded by
+   * `maxPendingServerRequests`) and answers through `respond`; the body is pulled only
+   * as fast as the guest reads it.
+   */
   onRequest(request: NetworkServerRequest, respond: NetworkServerResponder): void;
 }
 
 export interface NetworkServer {
+  /** The address actually bound, and the port (the real one when 0 was asked for). */
   readonly address: string;
   readonly port: number;
   readonly family: 4 | 6;
+  /** Stops listening and drops every connection. The sandbox calls it once every exchange is over, or when the exec ends. */
   close(): Promise<void>;
 }
 
@@ -355,6 +369,10 @@ export interface NetworkAdapter {
   listen?(options: NetworkListenOptions): Promise<NetworkServer>;
   /** How many requests one exec may have open at once (default 16). */
   readonly maxConcurrentRequests?: number;
+  /** Requests one guest server holds at once, queued or being answered (default 64); beyond it the client gets 503. */
+  readonly maxPendingServerRequests?: number;
+  /** Largest request body a guest server accepts, in bytes (default 16 MiB); beyond it the client gets 413. */
+  readonly maxServerRequestBodyBytes?: number;
 }
 
 // ---------------------------------------------------------------------------

@@ -457,7 +457,11 @@ export class Execution {
     } catch (e) {
       err = this.bridge.encodeError(this.bridge.recordOf(e));
     }
-    this.callGuest(this.dispatcher().settle, id, err, value)?.dispose();
+    // The loop time moves on before an I/O callback runs (libuv updates it after polling),
+    // so a timer the callback schedules counts from now, not from before the wait.
+    const now = context.newNumber(performance.now());
+    this.callGuest(this.dispatcher().settle, id, err, value, now)?.dispose();
+    now.dispose();
     id.dispose();
     err.dispose();
     value.dispose();

@@ -99,7 +99,9 @@ export function hostSecrets(): string[] {
     // Long-ish host env values are distinctive; short ones ("1", "C") would match by chance.
     if (v && v.length >= 12 && !/^(\/usr|\/bin|\/sbin|\/)$/.test(v) && !/^PUBLIC_/.test(k)) out.add(v);
   }
-  out.delete("/");
+  // The sandbox's own conventional paths may equal the host's (a host running as root
+  // has home /root); those are the sandbox's, not leaks.
+  for (const own of ["/", "/root", "/tmp", "/usr/local/bin/node"]) out.delete(own);
   return [...out].filter((s) => s.length > 1);
 }
 

@@ -9,7 +9,7 @@
  */
 import { lookup as dnsLookup } from "node:dns/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type {
@@ -33,6 +33,10 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
 /** Longest wait for a connection, the response head, or between two body chunks. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Requests one guest server holds at once (queued or being answered); beyond it, 503. */
+export const DEFAULT_MAX_PENDING_SERVER_REQUESTS = 64;
+/** Largest request body a guest server accepts (16 MiB); beyond it, 413. */
+export const DEFAULT_MAX_SERVER_REQUEST_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface DefaultNetworkAdapterOptions {
   /** Loopback ports the sandbox may reach (local test servers, sidecars). Nothing else on loopback is reachable. */
@@ -50,6 +54,10 @@ export interface DefaultNetworkAdapterOptions {
   requestTimeoutMs?: number;
   /** TLS settings for https requests (extra CA certificates). */
   tls?: TlsOptions;
+  /** Requests one guest server holds at once, queued or being answered. Default 64; beyond it the client gets 503. */
+  maxPendingServerRequests?: number;
+  /** Largest request body a guest server accepts, in bytes. Default 16 MiB; beyond it the client gets 413. */
+  maxServerRequestBodyBytes?: number;
 }
 
 /** Why the default adapter refused a request before any byte left (SSRF defence). */
@@ -70,7 +78,10 @@ class NotFoundError extends Error {
   }
 }
 
-const LOOPBACK_LISTEN_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+/** Guest servers bind here and nowhere else: reachable from the host, never from the network. */
+const LISTEN_ADDRESS = "127.0.0.1";
+/** How long a closing guest server's socket may take to flush its last response bytes. */
+const CLOSE_FLUSH_MS = 2000;
 
 function fail(message: string): never {
   throw new TypeError(`createDefaultNetworkAdapter: ${message}`);
@@ -99,6 +110,8 @@ function checkOptions(options: DefaultNetworkAdapterOptions) {
     maxConcurrentRequests: positiveInteger(options.maxConcurrentRequests, "maxConcurrentRequests", DEFAULT_MAX_CONCURRENT_REQUESTS),
     timeoutMs: positiveInteger(options.requestTimeoutMs, "requestTimeoutMs", DEFAULT_REQUEST_TIMEOUT_MS),
     tls: options.tls,
+    maxPendingServerRequests: positiveInteger(options.maxPendingServerRequests, "maxPendingServerRequests", DEFAULT_MAX_PENDING_SERVER_REQUESTS),
+    maxServerRequestBodyBytes: positiveInteger(options.maxServerRequestBodyBytes, "maxServerRequestBodyBytes", DEFAULT_MAX_SERVER_REQUEST_BODY_BYTES),
   };
 }
 
@@ -232,13 +245,32 @@ async function send(s: Settings, raw: string, method: string, headers: string[],
 }
 
 async function listen(options: NetworkListenOptions): Promise<NetworkServer> {
-  const host = options.host ?? "127.0.0.1";
-  if (!LOOPBACK_LISTEN_HOSTS.has(host)) {
-    throw new NetworkBlockedError(`listening on ${host} is not allowed: the default adapter serves guest servers on loopback only`);
+  const host = options.host ?? LISTEN_ADDRESS;
+  if (host !== LISTEN_ADDRESS) {
+    throw new NetworkBlockedError(`listening on ${host} is not allowed: the default adapter serves guest servers on ${LISTEN_ADDRESS} only`);
   }
+  const port = options.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`invalid port ${String(port)}`);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    // A body longer or shorter than the guest's content-length fails instead of
+    // corrupting the connection the host's client may reuse.
+    res.strictContentLength = true;
+    // Fires when the client's connection goes before the response is complete, so the
+    // sandbox can free the request's slot without waiting for the guest to notice.
+    const gone = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
     let headSent = false;
-    options.onRequest(
+    const deliver = (...args: Parameters<NetworkListenOptions["onRequest"]>) => {
+      try {
+        options.onRequest(...args);
+      } catch {
+        // A failing consumer must not take the host's server down: drop this connection only.
+        res.destroy();
+      }
+    };
+    deliver(
       {
         method: req.method ?? "GET",
         url: req.url ?? "/",
@@ -247,18 +279,24 @@ async function listen(options: NetworkListenOptions): Promise<NetworkServer> {
         body: req as AsyncIterable<Uint8Array>,
         remoteAddress: req.socket.remoteAddress ?? "",
         remotePort: req.socket.remotePort ?? 0,
+        signal: gone.signal,
       },
       {
         writeHead(status, statusText, rawHeaders) {
           if (headSent) return;
           headSent = true;
-          const pairs: [string, string][] = [];
-          for (let i = 0; i + 1 < rawHeaders.length; i += 2) pairs.push([rawHeaders[i]!, rawHeaders[i + 1]!]);
-          res.writeHead(status, statusText, pairs.flat());
+          res.writeHead(status, statusText, rawHeaders);
         },
         write(chunk) {
           return new Promise<void>((resolve, reject) => {
-            res.write(chunk, (err) => (err ? reject(err) : resolve()));
+            if (res.destroyed) return reject(Object.assign(new Error("the connection is closed"), { code: "ERR_STREAM_DESTROYED" }));
+            const onClose = () => reject(Object.assign(new Error("the connection is closed"), { code: "ERR_STREAM_DESTROYED" }));
+            res.once("close", onClose);
+            res.write(chunk, (err) => {
+              res.off("close", onClose);
+              if (err) reject(err);
+              else resolve();
+            });
           });
         },
         end() {
@@ -270,9 +308,14 @@ async function listen(options: NetworkListenOptions): Promise<NetworkServer> {
       },
     );
   });
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, host, () => {
+    server.listen(port, LISTEN_ADDRESS, () => {
       server.off("error", reject);
       resolve();
     });
@@ -285,7 +328,16 @@ async function listen(options: NetworkListenOptions): Promise<NetworkServer> {
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections();
+        // The sandbox closes once every response has ended, but the last bytes of one may
+        // still sit in a socket's buffer: those sockets end after flushing, the rest go now.
+        for (const socket of sockets) {
+          if (socket.writableLength === 0) {
+            socket.destroy();
+            continue;
+          }
+          socket.end();
+          setTimeout(() => socket.destroy(), CLOSE_FLUSH_MS).unref();
+        }
       }),
   };
 }
@@ -337,6 +389,9 @@ export function createDefaultNetworkAdapter(options: DefaultNetworkAdapterOption
     dnsLookup(hostname: string, lookupOptions?: NetworkDnsLookupOptions): Promise<NetworkDnsAddress[]> {
       return resolveHost(s, hostname, lookupOptions?.family ?? 0);
     },
+
+    maxPendingServerRequests: s.maxPendingServerRequests,
+    maxServerRequestBodyBytes: s.maxServerRequestBodyBytes,
 
     listen,
   });

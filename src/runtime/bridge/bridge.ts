@@ -20,6 +20,14 @@ import { OpError, type OpErrorRecord, toOpErrorRecord } from "./op-error.js";
 /** Set QUICKSAND_DEBUG=1 to see unexpected host-side op failures (the guest sees a generic error). */
 const DEBUG = typeof process !== "undefined" && process.env?.QUICKSAND_DEBUG === "1";
 
+/**
+ * Ops that do not count against maxOpCalls: loading quicksand's own guest units, which
+ * the guest caches per exec and which the runtime itself needs (to report an error,
+ * for one) even after a script has spent its budget. It is synchronous, so its cost is
+ * charged to the guest's CPU time like all sync ops.
+ */
+const UNCOUNTED_OPS: ReadonlySet<string> = new Set(["module.loadUnit"]);
+
 /** More arguments than any API passes: a guard against argument floods. */
 const MAX_REST_ARGS = 1024;
 
@@ -110,8 +118,8 @@ export class Bridge {
       let op: Op | undefined;
       let requests: PermissionRequest[] = [];
       try {
-        this.countCall();
         op = this.lookup(nameH);
+        this.countCall(op);
         if (!this.o.isLive()) throw OpError.node("ERR_SANDBOX_EXITED", "the sandbox is exiting");
         if (!op.sync) {
           throw OpError.node(
@@ -140,8 +148,8 @@ export class Bridge {
       let args: unknown[];
       let argBytes: number;
       try {
-        this.countCall();
         op = this.lookup(nameH);
+        this.countCall(op);
         if (!this.o.isLive()) throw OpError.node("ERR_SANDBOX_EXITED", "the sandbox is exiting");
         if (this.held.size >= this.budgets.maxPendingOps) {
           throw budgetExceeded(`${this.budgets.maxPendingOps} asynchronous host operations in flight at once`);
@@ -227,7 +235,8 @@ export class Bridge {
     this.held.set(id, bytes);
   }
 
-  private countCall(): void {
+  private countCall(op: Op): void {
+    if (UNCOUNTED_OPS.has(op.name)) return;
     if (++this.calls > this.budgets.maxOpCalls) {
       throw budgetExceeded(`${this.budgets.maxOpCalls} host operation calls per run`);
     }

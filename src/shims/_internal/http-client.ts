@@ -76,6 +76,7 @@ export function incomingMessageClass() {
     httpVersionMajor = 1;
     httpVersionMinor = 1;
     complete = false;
+    aborted = false;
     url = "";
     method: string | null = null;
     socket: null = null;
@@ -116,8 +117,13 @@ export function incomingMessageClass() {
       );
     }
     _destroy(err: unknown, cb: (e?: unknown) => void): void {
-      if (!this.complete) this.#cancel();
-      cb(err);
+      if (!this.complete) {
+        this.aborted = true;
+        this.emit("aborted");
+        this.#cancel();
+      }
+      // As Node's IncomingMessage: an error is emitted only when someone listens for it.
+      cb(this.listenerCount("error") > 0 ? err : undefined);
     }
     setTimeout(_ms: number, cb?: AnyFn): this {
       if (cb) this.once("timeout", cb);

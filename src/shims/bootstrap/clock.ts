@@ -3,6 +3,8 @@
  * `process.hrtime` and `process.uptime` stand still for the whole exec, which takes the
  * fine-grained clock away from timing attacks. Under "off" they are the real clocks.
  */
+import { loadUnit } from "../module/guest.js";
+
 export interface ClockConfig {
   timing: "freeze" | "off";
   /** Epoch milliseconds when the exec started. */
@@ -39,19 +41,25 @@ export function installClock(cfg: ClockConfig): GuestClock {
     });
 
   if (cfg.timing === "freeze") lazyGlobal("Date", () => frozenDate(RealDate, cfg.epochMs), false);
+  let timeline: Record<string, (...a: unknown[]) => unknown> | undefined;
   lazyGlobal("performance", () => {
     const timeOrigin = cfg.epochMs - cfg.perfNowMs;
     return {
       now: perfNow,
       timeOrigin,
       toJSON: () => ({ timeOrigin }),
-      mark: () => undefined,
-      measure: () => undefined,
-      clearMarks: () => undefined,
-      clearMeasures: () => undefined,
-      getEntries: () => [],
-      getEntriesByName: () => [],
-      getEntriesByType: () => [],
+      // The timeline (marks, measures) loads on its first use.
+      ...Object.fromEntries(
+        ["mark", "measure", "clearMarks", "clearMeasures", "getEntries", "getEntriesByName", "getEntriesByType"].map((m) => [
+          m,
+          {
+            [m]: function (...args: unknown[]) {
+              timeline ??= (loadUnit("quicksand:internal/perf-timeline") as { createTimeline(now: () => number): Record<string, (...a: unknown[]) => unknown> }).createTimeline(perfNow);
+              return timeline[m]!(...args);
+            },
+          }[m],
+        ]),
+      ),
     };
   }, true);
   return { perfNow, uptime: () => perfNow() / 1000 };

@@ -130,7 +130,13 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
       return timersLoaded() ? timers().tick(now) : IDLE;
     },
     runTicks: () => (timersLoaded() ? timers().runTicks() : 0),
-    settle: host.settle,
+    settle: (id: number, error: unknown, value: unknown, now?: number) => {
+      if (typeof now === "number") {
+        loopClockUnit.loopClock.now = now;
+        if (timersLoaded()) timers().setLoopTime(now);
+      }
+      host.settle(id, error, value);
+    },
     serialize: (value: unknown) => (loader.loadUnit("quicksand:internal/serialize") as typeof SerializeUnit).serialize(value),
     builtinExportNames: (name: string) => exportNames(() => loader.requireBuiltin(name)),
     exitCode: () => proc?.exitCode() ?? 0,

@@ -7,6 +7,7 @@ import { format, formatWithOptions } from "../_internal/format.js";
 import type { InspectOptions } from "../_internal/inspect.js";
 import { lazy } from "../module/guest.js";
 import { writeChannel, type Channel } from "../_internal/stdio.js";
+import { renderTable } from "./table.js";
 
 const inspectUnit = lazy<typeof import("../_internal/inspect.js")>("quicksand:internal/inspect");
 
@@ -93,7 +94,10 @@ export function createConsole(now: () => number) {
       }
       emit(1, formatWithOptions({}, `${key}: ${elapsed(now() - start)}`, ...data));
     },
-    table: (data: unknown) => emit(1, format(data)),
+    table: (data: unknown, properties?: unknown) => {
+      const text = renderTable(data, properties);
+      emit(1, text ?? format(data));
+    },
   };
   return console;
 }

@@ -27,7 +27,7 @@ export const MAX_DERIVED_KEY = 1 << 16;
 export const MAX_SCRYPT_WORK = 1 << 22;
 export const MAX_SCRYPT_MEMORY = 64 * 1024 * 1024;
 
-const algorithm = arg.oneOf(...HASH_ALGORITHMS);
+const algorithm: arg.Decoder<Algorithm> = arg.oneOf(...HASH_ALGORITHMS);
 
 interface ExecCrypto {
   next: number;
@@ -79,7 +79,10 @@ const hashCreate = defineOp({
   name: "crypto.hashCreate",
   args: [algorithm, arg.optional(arg.bytes)],
   // A key means an Hmac.
-  sync: (cx, [alg, key]) => track(cx.exec, key === undefined ? nodeCrypto.createHash(alg) : nodeCrypto.createHmac(alg, key)),
+  sync: (cx, args) => {
+    const [alg, key] = args as [Algorithm, Uint8Array | undefined];
+    return track(cx.exec, key === undefined ? nodeCrypto.createHash(alg) : nodeCrypto.createHmac(alg, key));
+  },
 });
 
 const hashUpdate = defineOp({
@@ -190,7 +193,8 @@ function checkScrypt(keylen: number, { N, r, p, maxmem }: ScryptParams): nodeCry
 const scrypt = defineOp({
   name: "crypto.scrypt",
   args: [arg.bytes, arg.bytes, arg.integer, arg.json(isScryptParams, "an object of positive integers N, r, p, maxmem")],
-  sync: (_cx, [password, salt, keylen, params]) => {
+  sync: (_cx, args) => {
+    const [password, salt, keylen, params] = args as [Uint8Array, Uint8Array, number, ScryptParams];
     const opts = checkScrypt(keylen, params);
     try {
       return new Uint8Array(nodeCrypto.scryptSync(password, salt, keylen, opts));
@@ -198,7 +202,8 @@ const scrypt = defineOp({
       rethrow(e);
     }
   },
-  async: (_cx, [password, salt, keylen, params]) => {
+  async: (_cx, args) => {
+    const [password, salt, keylen, params] = args as [Uint8Array, Uint8Array, number, ScryptParams];
     const opts = checkScrypt(keylen, params);
     return new Promise<Uint8Array>((resolve, reject) => {
       try {

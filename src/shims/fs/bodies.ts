@@ -6,8 +6,9 @@
  * lstat is stat; no handles: read and write whole files), or fails with ENOSYS.
  */
 import { Buffer } from "node:buffer";
-import type { VirtualDirEntry, VirtualFileSystem, VirtualOpenFlags, VirtualStat } from "../../driver/types.js";
-import type { OpContext } from "../../runtime/bridge/op.js";
+import { checkPermission } from "../../driver/permissions.js";
+import type { FsAccessRequest, VirtualDirEntry, VirtualFileSystem, VirtualOpenFlags, VirtualStat } from "../../driver/types.js";
+import type { OpContext, PermissionRequest } from "../../runtime/bridge/op.js";
 import { OpError, describeErrno } from "../../runtime/bridge/op-error.js";
 import { guestDirname, guestJoin } from "../_host/paths.js";
 import { fdTable, type OpenFile } from "./fd-table.js";
@@ -137,6 +138,115 @@ function* requireParentDir(fs: VirtualFileSystem, path: string, syscall: string)
   const parent = yield* statOrNull(fs, guestDirname(path));
   if (!parent) throw sysError("ENOENT", syscall, path);
   if (!parent.isDirectory) throw sysError("ENOTDIR", syscall, path);
+}
+
+// ---------------------------------------------------------------------------
+// Links and the permission check of where they lead
+// ---------------------------------------------------------------------------
+
+const FS_METHODS = [
+  "readFile", "readTextFile", "readDir", "readDirWithTypes", "writeFile", "createDir", "mkdir", "exists",
+  "stat", "removeFile", "removeDir", "rename", "lstat", "symlink", "readlink", "realpath", "link", "chmod",
+  "utimes", "truncate", "appendFile", "copyFile", "access", "open",
+] as const;
+const syncCapableCache = new WeakMap<object, boolean>();
+
+/** Whether every method the filesystem has also has its synchronous counterpart. */
+export function syncCapable(fs: VirtualFileSystem): boolean {
+  let known = syncCapableCache.get(fs);
+  if (known === undefined) {
+    known = FS_METHODS.every((m) => !has(fs, m) || has(fs, `${m}Sync`));
+    syncCapableCache.set(fs, known);
+  }
+  return known;
+}
+
+/** Whether the filesystem can have symbolic links at all. */
+export function linkAware(fs: VirtualFileSystem): boolean {
+  return has(fs, "lstat") && has(fs, "readlink");
+}
+
+/** Links followed in one resolution before giving up (the operation then fails with ELOOP). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * Where `path` leads with its symbolic links resolved (the last component only when
+ * `follow`), as far as the path exists; a missing rest is appended as named. Cheap for
+ * an existing path (one realpath); walks component by component otherwise, so a dangling
+ * link is followed to the file it would create.
+ */
+export function* resolveLinks(fs: VirtualFileSystem, path: string, follow: boolean): Io<string> {
+  if (has(fs, "realpath")) {
+    try {
+      if (follow) return yield* vfs(fs, "realpath", path);
+      if (path === "/") return path;
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      return guestJoin(yield* vfs(fs, "realpath", guestDirname(path)), name);
+    } catch {
+      // Something on the way is missing: walk.
+    }
+  }
+  const pending = path.split("/").filter((s) => s !== "");
+  const done: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const name = pending.shift()!;
+    if (name === ".") continue;
+    if (name === "..") {
+      done.pop();
+      continue;
+    }
+    const here = `/${[...done, name].join("/")}`;
+    let st: VirtualStat;
+    try {
+      st = yield* vfs(fs, "lstat", here);
+    } catch {
+      return resolveRest([...done, name], pending);
+    }
+    if (st.isSymbolicLink && (follow || pending.length > 0)) {
+      if (++hops > MAX_LINK_HOPS) return path;
+      const target: string = yield* vfs(fs, "readlink", here);
+      if (target.startsWith("/")) done.length = 0;
+      pending.unshift(...target.split("/").filter((s) => s !== ""));
+      continue;
+    }
+    done.push(name);
+  }
+  return `/${done.join("/")}`;
+}
+
+function resolveRest(done: string[], rest: string[]): string {
+  const out = done.slice();
+  for (const name of rest) {
+    if (name === "" || name === ".") continue;
+    if (name === "..") out.pop();
+    else out.push(name);
+  }
+  return `/${out.join("/")}`;
+}
+
+/**
+ * One more permission check, made from inside a body (for an async-only backend, whose
+ * links could not be resolved before the gate): the callback is awaited in an async run;
+ * a synchronous run cannot wait for a promise and says so.
+ */
+export function* permit(cx: OpContext, request: PermissionRequest, denied: (reason?: string) => OpError): Io<void> {
+  const ask = () => checkPermission(cx.driver.permissions, "fs", request.request as FsAccessRequest);
+  const gate = {
+    check: async () => {
+      const d = await ask();
+      if (!d.allow) throw denied(d.reason);
+    },
+    checkSync: () => {
+      const d = ask();
+      if (d instanceof Promise) {
+        d.catch(() => {});
+        throw OpError.node("ERR_SANDBOX_SYNC_UNAVAILABLE", "the fs permission callback returned a Promise, which a synchronous API cannot wait for in-process; use the async form of this API, or run the sandbox in worker mode");
+      }
+      if (!d.allow) throw denied(d.reason);
+    },
+  };
+  yield { target: gate, method: "check", args: [] };
 }
 
 // ---------------------------------------------------------------------------
@@ -400,7 +510,11 @@ export function* renameBody(fs: VirtualFileSystem, from: string, to: string): Io
   }
 }
 
-/** cp: a file, or with `recursive` a tree. Links are copied as the files they point to. */
+/**
+ * cp: a file, or with `recursive` a tree. Links inside the tree are copied as links (with
+ * relative targets made absolute, as Node's default `verbatimSymlinks: false` does), never
+ * read through: where a link leads is checked when something uses it.
+ */
 export function* cpBody(
   fs: VirtualFileSystem,
   src: string,
@@ -433,7 +547,19 @@ export function* cpBody(
       }
       for (const e of entries) {
         const child = guestJoin(from, e.name);
-        const childStat = yield* statOrNull(fs, child);
+        if (e.isSymbolicLink) {
+          const target = yield* readlinkBody(fs, child);
+          const absolute = target.startsWith("/") ? target : guestJoin(from, target);
+          const dest = guestJoin(to, e.name);
+          if (yield* statOrNull(fs, dest, false)) yield* unlinkBody(fs, dest);
+          yield* symlinkBody(fs, absolute.split("/").reduce<string[]>((out, seg) => {
+            if (seg === "..") out.pop();
+            else if (seg !== "" && seg !== ".") out.push(seg);
+            return out;
+          }, []).reduce((acc, seg) => `${acc}/${seg}`, "") || "/", dest);
+          continue;
+        }
+        const childStat = yield* statOrNull(fs, child, false);
         if (childStat) yield* copy(child, guestJoin(to, e.name), childStat);
       }
       return;

@@ -7,7 +7,7 @@
  */
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
-import type { FsOp, VirtualOpenFlags } from "../../driver/types.js";
+import type { FsOp, VirtualFileSystem, VirtualOpenFlags } from "../../driver/types.js";
 import * as arg from "../../runtime/bridge/decoders.js";
 import type { Decoder } from "../../runtime/bridge/decoders.js";
 import { defineOp, type Granted, type Op, type OpContext, type PermissionRequest } from "../../runtime/bridge/op.js";
@@ -45,24 +45,133 @@ const position = arg.optional(arg.integer);
 
 type DecodedArgs<D extends readonly Decoder<unknown>[]> = { [K in keyof D]: D[K] extends Decoder<infer T> ? T : never };
 
+/** One guest path an op touches: what it does there, and whether it follows a link at the end. */
+interface PathUse {
+  ops: FsOp[];
+  path: string;
+  follow: boolean;
+}
+
 interface FsOpSpec<D extends readonly Decoder<unknown>[], R> {
   name: string;
   args: D;
   syscall: string;
-  permission?: (args: DecodedArgs<D>, cx: OpContext) => PermissionRequest[];
-  body: (cx: OpContext, args: DecodedArgs<D>, granted: Granted) => Io<R>;
+  /** The paths this op touches (normalized absolute guest paths; see `at`). */
+  paths?: (args: DecodedArgs<D>, cx: OpContext) => PathUse[];
+  /** Does the work on `real` (each used path with its links resolved, as granted). */
+  body: (cx: OpContext, args: DecodedArgs<D>, real: string[], asked: string[]) => Io<R>;
 }
 
-/** An op whose sync and async forms run the same body. */
+/**
+ * What the permission phase learned for one call: each used path and where its links
+ * lead (when the backend could tell synchronously). Keyed by the decoded-arguments array,
+ * which the bridge hands to both the permission builder and the implementation.
+ */
+const resolutions = new WeakMap<object, { uses: PathUse[]; real: (string | undefined)[] }>();
+
+/**
+ * Where `path` really is, links resolved, if the filesystem can say synchronously; undefined
+ * when it cannot (an async-only backend: the body resolves and checks then).
+ */
+function realNow(fs: VirtualFileSystem, use: PathUse): string | undefined {
+  if (!body.linkAware(fs) || !body.syncCapable(fs)) return body.linkAware(fs) ? undefined : use.path;
+  try {
+    return runSync(body.resolveLinks(fs, use.path, use.follow));
+  } catch {
+    return use.path; // ELOOP and the like: the operation itself fails the same way
+  }
+}
+
+/**
+ * An op whose permission requests name every path it touches and, where a symbolic link
+ * leads elsewhere, the place it leads too: the callback decides on where the bytes are,
+ * not only on the name used. Its sync and async forms run the same body; over a backend
+ * with synchronous methods the body runs synchronously either way, so the check of a
+ * link's target and the use of that target happen with no other guest operation between.
+ */
 function fsOp<const D extends readonly Decoder<unknown>[], R>(spec: FsOpSpec<D, R>): Op {
+  const permission = (args: DecodedArgs<D>, cx: OpContext): PermissionRequest[] => {
+    const uses = spec.paths?.(args, cx) ?? [];
+    const fs = cx.driver.filesystem;
+    const real = uses.map((u) => realNow(fs, u));
+    resolutions.set(args as unknown as object, { uses, real });
+    const requests: PermissionRequest[] = [];
+    uses.forEach((u, i) => {
+      for (const op of u.ops) requests.push(req(op, u.path));
+      const r = real[i];
+      if (r !== undefined && r !== u.path) for (const op of u.ops) requests.push(req(op, r));
+    });
+    return requests;
+  };
+  /**
+   * `recheck`: resolve the links again before use. A synchronous call runs permission,
+   * gate and body with nothing in between, so what was checked is what is there; an
+   * asynchronous call awaited the gate, and another guest call may have run meanwhile.
+   */
+  const run = function* (cx: OpContext, args: DecodedArgs<D>, granted: Granted, recheck: boolean): Io<R> {
+    const known = resolutions.get(args as unknown as object);
+    const uses = known?.uses ?? [];
+    const fs = cx.driver.filesystem;
+    const allowed = new Set(granted.requests.map((r) => (r.kind === "fs" ? r.request.path : "")));
+    const real: string[] = [];
+    for (let i = 0; i < uses.length; i++) {
+      const use = uses[i]!;
+      const checked = known!.real[i];
+      if (checked !== undefined && !recheck) {
+        real.push(checked);
+        continue;
+      }
+      // Resolve again, now, in the same synchronous run as the operation itself.
+      const now = body.linkAware(fs) ? yield* body.resolveLinks(fs, use.path, use.follow) : use.path;
+      if (checked !== undefined) {
+        if (now !== checked || !allowed.has(now)) throw linkDenied(spec.syscall, use.path, "changed while its permission was checked");
+      } else if (now !== use.path) {
+        // An async-only backend: its links are checked here, with the callback awaited.
+        for (const op of use.ops) {
+          yield* body.permit(cx, req(op, now), (reason) => linkDenied(spec.syscall, use.path, "leads through a symbolic link to a path that is not allowed", reason));
+        }
+      }
+      real.push(now);
+    }
+    return yield* respelled(spec.body(cx, args, real, uses.map((u) => u.path)), uses, real);
+  };
   return defineOp({
     name: spec.name,
     args: spec.args,
     syscall: spec.syscall,
-    ...(spec.permission ? { permission: spec.permission } : {}),
-    sync: (cx, args, granted) => runSync(spec.body(cx, args, granted)),
-    async: (cx, args, granted) => runAsync(spec.body(cx, args, granted)),
+    ...(spec.paths ? { permission } : {}),
+    sync: (cx, args, granted) => runSync(run(cx, args, granted, false)),
+    async: async (cx, args, granted) =>
+      body.syncCapable(cx.driver.filesystem) ? runSync(run(cx, args, granted, true)) : runAsync(run(cx, args, granted, true)),
   });
+}
+
+function linkDenied(syscall: string, path: string, why: string, reason?: string): OpError {
+  const e = OpError.system("EACCES", "permission denied", syscall, path);
+  return new OpError({ ...e.record, message: `${e.record.message} (it ${why}${reason ? `: ${reason}` : ""})` });
+}
+
+/** Errors name the path the guest used, not where its links led. */
+function* respelled<R>(io: Io<R>, uses: PathUse[], real: string[]): Io<R> {
+  try {
+    return yield* io;
+  } catch (error) {
+    if (!(error instanceof OpError)) throw error;
+    const r = { ...error.record };
+    uses.forEach((u, i) => {
+      const to = real[i]!;
+      if (to === u.path) return;
+      if (r.path === to) {
+        r.message = r.message.replace(`'${to}'`, `'${u.path}'`);
+        r.path = u.path;
+      }
+      if (r.dest === to) {
+        r.message = r.message.replace(`'${to}'`, `'${u.path}'`);
+        r.dest = u.path;
+      }
+    });
+    throw new OpError(r);
+  }
 }
 
 /** The one place a guest path becomes a checked path: resolved against the guest cwd. */
@@ -74,14 +183,18 @@ function req(op: FsOp, path: string): PermissionRequest {
   return { kind: "fs", request: { op, path } };
 }
 
+function use(ops: FsOp | FsOp[], path: string, follow: boolean): PathUse {
+  return { ops: Array.isArray(ops) ? ops : [ops], path, follow };
+}
+
 function* map<T, R>(io: Io<T>, f: (v: T) => R): Io<R> {
   return f(yield* io);
 }
 
-/** Requests an open with these flags needs: reading, writing, or both. */
-function openRequests(path: string, f: VirtualOpenFlags): PermissionRequest[] {
-  if (f === "r") return [req("read", path)];
-  return f.includes("+") ? [req("read", path), req("write", path)] : [req("write", path)];
+/** What an open with these flags does: read, write, or both. */
+function openOps(f: VirtualOpenFlags): FsOp[] {
+  if (f === "r") return ["read"];
+  return f.includes("+") ? ["read", "write"] : ["write"];
 }
 
 // ---------------------------------------------------------------------------
@@ -92,49 +205,49 @@ const readFile = fsOp({
   name: "fs.readFile",
   args: [arg.pathString, encoding],
   syscall: "open",
-  permission: ([p], cx) => [req("read", at(cx, p))],
-  body: (cx, [, enc], g) => map(body.readFileBody(cx.driver.filesystem, g.fsPath()), (bytes) => body.encoded(bytes, enc)),
+  paths: ([p], cx) => [use("read", at(cx, p), true)],
+  body: (cx, [, enc], real) => map(body.readFileBody(cx.driver.filesystem, real[0]!), (bytes) => body.encoded(bytes, enc)),
 });
 
 const writeFile = fsOp({
   name: "fs.writeFile",
   args: [arg.pathString, data, encoding],
   syscall: "open",
-  permission: ([p], cx) => [req("write", at(cx, p))],
-  body: (cx, [, d, enc], g) => body.writeFileBody(cx.driver.filesystem, g.fsPath(), body.toData(d, enc)),
+  paths: ([p], cx) => [use("write", at(cx, p), true)],
+  body: (cx, [, d, enc], real) => body.writeFileBody(cx.driver.filesystem, real[0]!, body.toData(d, enc)),
 });
 
 const appendFile = fsOp({
   name: "fs.appendFile",
   args: [arg.pathString, data, encoding],
   syscall: "open",
-  permission: ([p], cx) => [req("write", at(cx, p))],
-  body: (cx, [, d, enc], g) => body.appendFileBody(cx.driver.filesystem, g.fsPath(), body.toData(d, enc)),
+  paths: ([p], cx) => [use("write", at(cx, p), true)],
+  body: (cx, [, d, enc], real) => body.appendFileBody(cx.driver.filesystem, real[0]!, body.toData(d, enc)),
 });
 
 const truncate = fsOp({
   name: "fs.truncate",
   args: [arg.pathString, arg.integer],
   syscall: "open",
-  permission: ([p], cx) => [req("truncate", at(cx, p))],
-  body: (cx, [, len], g) => body.truncateBody(cx.driver.filesystem, g.fsPath(), Math.max(0, len)),
+  paths: ([p], cx) => [use("truncate", at(cx, p), true)],
+  body: (cx, [, len], real) => body.truncateBody(cx.driver.filesystem, real[0]!, Math.max(0, len)),
 });
 
 const copyFile = fsOp({
   name: "fs.copyFile",
   args: [arg.pathString, arg.pathString, arg.integer],
   syscall: "copyfile",
-  permission: ([src, dest], cx) => [req("copy", at(cx, src)), req("copy", at(cx, dest))],
-  body: (cx, [, , mode], g) => body.copyFileBody(cx.driver.filesystem, g.fsPath(0), g.fsPath(1), (mode & 1) !== 0),
+  paths: ([src, dest], cx) => [use("copy", at(cx, src), true), use("copy", at(cx, dest), true)],
+  body: (cx, [, , mode], real) => body.copyFileBody(cx.driver.filesystem, real[0]!, real[1]!, (mode & 1) !== 0),
 });
 
 const cp = fsOp({
   name: "fs.cp",
   args: [arg.pathString, arg.pathString, arg.boolean, arg.boolean, arg.boolean],
   syscall: "cp",
-  permission: ([src, dest], cx) => [req("copy", at(cx, src)), req("copy", at(cx, dest))],
-  body: (cx, [, , recursive, force, errorOnExist], g) =>
-    body.cpBody(cx.driver.filesystem, g.fsPath(0), g.fsPath(1), { recursive, force, errorOnExist }),
+  paths: ([src, dest], cx) => [use("copy", at(cx, src), true), use("copy", at(cx, dest), true)],
+  body: (cx, [, , recursive, force, errorOnExist], real) =>
+    body.cpBody(cx.driver.filesystem, real[0]!, real[1]!, { recursive, force, errorOnExist }),
 });
 
 // ---------------------------------------------------------------------------
@@ -145,16 +258,16 @@ const stat = fsOp({
   name: "fs.stat",
   args: [arg.pathString],
   syscall: "stat",
-  permission: ([p], cx) => [req("stat", at(cx, p))],
-  body: (cx, _a, g) => map(body.statBody(cx.driver.filesystem, g.fsPath(), true), (s) => body.statRecord(cx, s)),
+  paths: ([p], cx) => [use("stat", at(cx, p), true)],
+  body: (cx, _a, real) => map(body.statBody(cx.driver.filesystem, real[0]!, true), (s) => body.statRecord(cx, s)),
 });
 
 const lstat = fsOp({
   name: "fs.lstat",
   args: [arg.pathString],
   syscall: "lstat",
-  permission: ([p], cx) => [req("stat", at(cx, p))],
-  body: (cx, _a, g) => map(body.statBody(cx.driver.filesystem, g.fsPath(), false), (s) => body.statRecord(cx, s)),
+  paths: ([p], cx) => [use("stat", at(cx, p), false)],
+  body: (cx, _a, real) => map(body.statBody(cx.driver.filesystem, real[0]!, false), (s) => body.statRecord(cx, s)),
 });
 
 /** exists: a boolean. The guest's existsSync turns a denial (EACCES) into false, as Node does. */
@@ -162,16 +275,16 @@ const exists = fsOp({
   name: "fs.exists",
   args: [arg.pathString],
   syscall: "access",
-  permission: ([p], cx) => [req("exists", at(cx, p))],
-  body: (cx, _a, g) => vfs(cx.driver.filesystem, "exists", g.fsPath()),
+  paths: ([p], cx) => [use("exists", at(cx, p), true)],
+  body: (cx, _a, real) => vfs(cx.driver.filesystem, "exists", real[0]!),
 });
 
 const access = fsOp({
   name: "fs.access",
   args: [arg.pathString, arg.integer],
   syscall: "access",
-  permission: ([p], cx) => [req("access", at(cx, p))],
-  body: (cx, [, mode], g) => body.accessBody(cx.driver.filesystem, g.fsPath(), mode & 7),
+  paths: ([p], cx) => [use("access", at(cx, p), true)],
+  body: (cx, [, mode], real) => body.accessBody(cx.driver.filesystem, real[0]!, mode & 7),
 });
 
 const realpath = fsOp({
@@ -179,24 +292,24 @@ const realpath = fsOp({
   args: [arg.pathString],
   // Node's realpath walks with lstat and reports a missing part that way.
   syscall: "lstat",
-  permission: ([p], cx) => [req("realpath", at(cx, p))],
-  body: (cx, _a, g) => body.realpathBody(cx.driver.filesystem, g.fsPath()),
+  paths: ([p], cx) => [use("realpath", at(cx, p), true)],
+  body: (cx, _a, real) => body.realpathBody(cx.driver.filesystem, real[0]!),
 });
 
 const chmod = fsOp({
   name: "fs.chmod",
   args: [arg.pathString, arg.integer],
   syscall: "chmod",
-  permission: ([p], cx) => [req("chmod", at(cx, p))],
-  body: (cx, [, mode], g) => body.optionalBody(cx.driver.filesystem, "chmod", "chmod", g.fsPath(), mode & 0o7777),
+  paths: ([p], cx) => [use("chmod", at(cx, p), true)],
+  body: (cx, [, mode], real) => body.optionalBody(cx.driver.filesystem, "chmod", "chmod", real[0]!, mode & 0o7777),
 });
 
 const utimes = fsOp({
   name: "fs.utimes",
   args: [arg.pathString, arg.number, arg.number],
   syscall: "utime",
-  permission: ([p], cx) => [req("utimes", at(cx, p))],
-  body: (cx, [, atime, mtime], g) => body.optionalBody(cx.driver.filesystem, "utimes", "utime", g.fsPath(), atime, mtime),
+  paths: ([p], cx) => [use("utimes", at(cx, p), true)],
+  body: (cx, [, atime, mtime], real) => body.optionalBody(cx.driver.filesystem, "utimes", "utime", real[0]!, atime, mtime),
 });
 
 // ---------------------------------------------------------------------------
@@ -207,8 +320,8 @@ const mkdir = fsOp({
   name: "fs.mkdir",
   args: [arg.pathString, arg.boolean],
   syscall: "mkdir",
-  permission: ([p], cx) => [req("mkdir", at(cx, p))],
-  body: (cx, [, recursive], g) => body.mkdirBody(cx.driver.filesystem, g.fsPath(), recursive),
+  paths: ([p], cx) => [use("mkdir", at(cx, p), false)],
+  body: (cx, [, recursive], real) => body.mkdirBody(cx.driver.filesystem, real[0]!, recursive),
 });
 
 /**
@@ -219,74 +332,53 @@ const mkdtemp = fsOp({
   name: "fs.mkdtemp",
   args: [arg.pathString],
   syscall: "mkdtemp",
-  permission: ([prefix], cx) => {
+  paths: ([prefix], cx) => {
     const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     const suffix = Array.from(randomBytes(6), (b) => alphabet[b % alphabet.length]).join("");
-    return [req("mkdir", at(cx, prefix + suffix))];
+    return [use("mkdir", at(cx, prefix + suffix), false)];
   },
-  body: (cx, _a, g) => map(body.mkdirBody(cx.driver.filesystem, g.fsPath(), false), () => g.fsPath()),
+  body: (cx, _a, real, asked) => map(body.mkdirBody(cx.driver.filesystem, real[0]!, false), () => asked[0]!),
 });
 
 const readdir = fsOp({
   name: "fs.readdir",
   args: [arg.pathString, arg.boolean, arg.boolean],
   syscall: "scandir",
-  permission: ([p], cx) => [req("readdir", at(cx, p))],
-  body: (cx, [, withTypes, recursive], g) => body.readdirBody(cx.driver.filesystem, g.fsPath(), withTypes, recursive),
+  paths: ([p], cx) => [use("readdir", at(cx, p), true)],
+  body: (cx, [, withTypes, recursive], real) => body.readdirBody(cx.driver.filesystem, real[0]!, withTypes, recursive),
 });
 
 const rmdir = fsOp({
   name: "fs.rmdir",
   args: [arg.pathString],
   syscall: "rmdir",
-  permission: ([p], cx) => [req("rm", at(cx, p))],
-  body: (cx, _a, g) => body.rmdirBody(cx.driver.filesystem, g.fsPath()),
+  paths: ([p], cx) => [use("rm", at(cx, p), false)],
+  body: (cx, _a, real) => body.rmdirBody(cx.driver.filesystem, real[0]!),
 });
 
 const unlink = fsOp({
   name: "fs.unlink",
   args: [arg.pathString],
   syscall: "unlink",
-  permission: ([p], cx) => [req("rm", at(cx, p))],
-  body: (cx, _a, g) => body.unlinkBody(cx.driver.filesystem, g.fsPath()),
+  paths: ([p], cx) => [use("rm", at(cx, p), false)],
+  body: (cx, _a, real) => body.unlinkBody(cx.driver.filesystem, real[0]!),
 });
 
 const rm = fsOp({
   name: "fs.rm",
   args: [arg.pathString, arg.boolean, arg.boolean],
   syscall: "rm",
-  permission: ([p], cx) => [req("rm", at(cx, p))],
-  body: (cx, [, recursive, force], g) => body.rmBody(cx.driver.filesystem, g.fsPath(), recursive, force),
+  paths: ([p], cx) => [use("rm", at(cx, p), false)],
+  body: (cx, [, recursive, force], real) => body.rmBody(cx.driver.filesystem, real[0]!, recursive, force),
 });
 
 const rename = fsOp({
   name: "fs.rename",
   args: [arg.pathString, arg.pathString],
   syscall: "rename",
-  permission: ([from, to], cx) => [req("rename", at(cx, from)), req("rename", at(cx, to))],
-  body: function* (cx, _a, g) {
-    const fs = cx.driver.filesystem;
-    const from = g.fsPath(0);
-    const to = g.fsPath(1);
-    yield* guardMovedLink(cx, from, to);
-    yield* body.renameBody(fs, from, to);
-  },
+  paths: ([from, to], cx) => [use("rename", at(cx, from), false), use("rename", at(cx, to), false)],
+  body: (cx, _a, real) => body.renameBody(cx.driver.filesystem, real[0]!, real[1]!),
 });
-
-/**
- * A relative link means something else once moved: `a/b/l -> ../../x` names `/x` from
- * `/`. Moving one must not give the guest a link to a place it may not link to, so the
- * target as seen from the new place is checked like a new symlink's target.
- */
-function* guardMovedLink(cx: OpContext, from: string, to: string): Io<void> {
-  const fs = cx.driver.filesystem;
-  const st = yield* body.statOrNull(fs, from, false);
-  if (!st?.isSymbolicLink || typeof fs.readlink !== "function") return;
-  const target = yield* body.readlinkBody(fs, from);
-  if (target.startsWith("/")) return;
-  const moved = resolveGuestPath(guestDirname(to), target);
-  if (!cx.allowed(req("symlink", moved))) throw body.sysError("EACCES", "rename", from, to);
-}
 
 // ---------------------------------------------------------------------------
 // Links
@@ -297,27 +389,27 @@ const symlink = fsOp({
   args: [arg.pathString, arg.pathString],
   syscall: "symlink",
   // The link and where it points (read from the link's directory, as the kernel will).
-  permission: ([target, link], cx) => {
+  paths: ([target, link], cx) => {
     const linkPath = at(cx, link);
-    return [req("symlink", linkPath), req("symlink", resolveGuestPath(guestDirname(linkPath), target))];
+    return [use("symlink", linkPath, false), use("symlink", resolveGuestPath(guestDirname(linkPath), target), true)];
   },
-  body: (cx, [target], g) => body.symlinkBody(cx.driver.filesystem, target, g.fsPath(0)),
+  body: (cx, [target], real) => body.symlinkBody(cx.driver.filesystem, target, real[0]!),
 });
 
 const readlink = fsOp({
   name: "fs.readlink",
   args: [arg.pathString],
   syscall: "readlink",
-  permission: ([p], cx) => [req("readlink", at(cx, p))],
-  body: (cx, _a, g) => body.readlinkBody(cx.driver.filesystem, g.fsPath()),
+  paths: ([p], cx) => [use("readlink", at(cx, p), false)],
+  body: (cx, _a, real) => body.readlinkBody(cx.driver.filesystem, real[0]!),
 });
 
 const link = fsOp({
   name: "fs.link",
   args: [arg.pathString, arg.pathString],
   syscall: "link",
-  permission: ([from, to], cx) => [req("link", at(cx, from)), req("link", at(cx, to))],
-  body: (cx, _a, g) => body.linkBody(cx.driver.filesystem, g.fsPath(0), g.fsPath(1)),
+  paths: ([from, to], cx) => [use("link", at(cx, from), false), use("link", at(cx, to), false)],
+  body: (cx, _a, real) => body.linkBody(cx.driver.filesystem, real[0]!, real[1]!),
 });
 
 // ---------------------------------------------------------------------------
@@ -328,8 +420,8 @@ const open = fsOp({
   name: "fs.open",
   args: [arg.pathString, flags, arg.integer],
   syscall: "open",
-  permission: ([p, f], cx) => openRequests(at(cx, p), f),
-  body: (cx, [, f, mode], g) => body.openBody(cx, cx.driver.filesystem, g.fsPath(), f, mode & 0o7777),
+  paths: ([p, f], cx) => [use(openOps(f), at(cx, p), true)],
+  body: (cx, [, f, mode], real) => body.openBody(cx, cx.driver.filesystem, real[0]!, f, mode & 0o7777),
 });
 
 const close = fsOp({
@@ -386,16 +478,16 @@ const fchmod = fsOp({
   name: "fs.fchmod",
   args: [fd, arg.integer],
   syscall: "fchmod",
-  permission: ([n], cx) => [req("chmod", fdPath(cx, n, "fchmod"))],
-  body: (cx, [, mode], g) => body.optionalBody(cx.driver.filesystem, "chmod", "fchmod", g.fsPath(), mode & 0o7777),
+  paths: ([n], cx) => [use("chmod", fdPath(cx, n, "fchmod"), true)],
+  body: (cx, [, mode], real) => body.optionalBody(cx.driver.filesystem, "chmod", "fchmod", real[0]!, mode & 0o7777),
 });
 
 const futimes = fsOp({
   name: "fs.futimes",
   args: [fd, arg.number, arg.number],
   syscall: "futime",
-  permission: ([n], cx) => [req("utimes", fdPath(cx, n, "futime"))],
-  body: (cx, [, atime, mtime], g) => body.optionalBody(cx.driver.filesystem, "utimes", "futime", g.fsPath(), atime, mtime),
+  paths: ([n], cx) => [use("utimes", fdPath(cx, n, "futime"), true)],
+  body: (cx, [, atime, mtime], real) => body.optionalBody(cx.driver.filesystem, "utimes", "futime", real[0]!, atime, mtime),
 });
 
 export const fsOps: Op[] = [

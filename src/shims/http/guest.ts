@@ -1,11 +1,14 @@
 /**
  * `http`: the client (`request`, `get`, `ClientRequest`, `IncomingMessage`) over the
- * sandbox's network adapter, behind the `network` permission (`op: "http"`). Guest
- * servers (`createServer().listen()`) are not available yet and fail with
- * ERR_SANDBOX_NOT_SUPPORTED.
+ * sandbox's network adapter, behind the `network` permission (`op: "http"`), and guest
+ * servers (`createServer`, `Server`, `ServerResponse`) served on the host's loopback,
+ * behind the same permission (`op: "listen"`). The server code loads on first use.
  */
-import { notSupported, nodeError } from "../_internal/errors.js";
+import { nodeError } from "../_internal/errors.js";
 import { clientRequestClass, get, incomingMessageClass, METHODS, request, STATUS_CODES } from "../_internal/http-client.js";
+import { lazy } from "../module/guest.js";
+
+const server = lazy<typeof import("../_internal/http-server.js")>("quicksand:internal/http-server");
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
@@ -21,11 +24,12 @@ const http = {
   get IncomingMessage() {
     return incomingMessageClass();
   },
-  createServer(): never {
-    throw notSupported("http.createServer()");
+  createServer: (options?: unknown, requestListener?: (...a: any[]) => any) => server().createServer(options, requestListener),
+  get Server() {
+    return server().serverClass();
   },
-  Server: function Server() {
-    throw notSupported("http.Server");
+  get ServerResponse() {
+    return server().serverResponseClass();
   },
   Agent: class Agent {
     constructor(readonly options: object = {}) {}

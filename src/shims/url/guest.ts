@@ -3,11 +3,15 @@
  * Node's legacy API — `url.parse`/`format`/`resolve`/`resolveObject` (Node's own
  * non-standard algorithm, behaviour for behaviour), plus the file URL and domain helpers.
  */
-import qs from "node:querystring";
-import path from "node:path";
 import { invalidArgType, nodeError } from "../_internal/errors.js";
 import { URL, URLSearchParams, urlRecord } from "../_internal/url.js";
+import { lazy } from "../module/guest.js";
 import { domainToASCII as toASCII, domainToUnicode as toUnicode, parseHost, serializeURL } from "../_internal/url-parser.js";
+
+// querystring and path load only when parse(…, true)/format(query)/pathToFileURL need them.
+type Qs = { parse(s: string): Record<string, unknown>; stringify(o: object): string };
+const qsUnit = lazy<Qs>("node:querystring");
+const pathUnit = lazy<{ resolve(p: string): string }>("node:path");
 
 const SLASHED = new Set(["http", "http:", "https", "https:", "ftp", "ftp:", "gopher", "gopher:", "file", "file:", "ws", "ws:", "wss", "wss:"]);
 const HOSTLESS = new Set(["javascript", "javascript:"]);
@@ -70,7 +74,7 @@ class Url {
         this.pathname = simple[1]!;
         if (simple[2]) {
           this.search = simple[2];
-          this.query = parseQueryString ? qs.parse(this.search.slice(1)) : this.search.slice(1);
+          this.query = parseQueryString ? qsUnit().parse(this.search.slice(1)) : this.search.slice(1);
         } else if (parseQueryString) {
           this.search = null;
           this.query = Object.create(null);
@@ -175,7 +179,7 @@ class Url {
       const stop = hashIdx === -1 ? rest.length : hashIdx;
       this.search = rest.slice(questionIdx, stop);
       this.query = rest.slice(questionIdx + 1, stop);
-      if (parseQueryString) this.query = qs.parse(this.query);
+      if (parseQueryString) this.query = qsUnit().parse(this.query);
     } else if (parseQueryString) {
       this.search = null;
       this.query = Object.create(null);
@@ -214,7 +218,7 @@ class Url {
       host = auth + (h.includes(":") && !(h.startsWith("[") && h.endsWith("]")) ? `[${h}]` : h);
       if (this.port) host += ":" + this.port;
     }
-    if (this.query !== null && typeof this.query === "object") query = qs.stringify(this.query as Record<string, string>);
+    if (this.query !== null && typeof this.query === "object") query = qsUnit().stringify(this.query as Record<string, string>);
     let search = this.search || (query && "?" + query) || "";
     if (protocol && !protocol.endsWith(":")) protocol += ":";
     pathname = pathname.replace(/[#?]/g, (c) => (c === "#" ? "%23" : "%3F"));
@@ -441,7 +445,7 @@ const PATH_ESCAPES: Record<string, string> = { "%": "%25", "\\": "%5C", "\n": "%
 
 function pathToFileURL(filepath: string): URL {
   if (typeof filepath !== "string") throw invalidArgType("path", "of type string", filepath);
-  let resolved = path.resolve(filepath);
+  let resolved = pathUnit().resolve(filepath);
   if (filepath.endsWith("/") && !resolved.endsWith("/")) resolved += "/";
   const out = new URL("file://");
   out.pathname = resolved.replace(/[%\\\n\r\t]/g, (c: string) => PATH_ESCAPES[c]!);

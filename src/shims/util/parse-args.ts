@@ -168,7 +168,8 @@ export function parseArgs(config: Config = {}): { values: Record<string, unknown
         if (type === "string" && typeof token.value !== "string") throw invalidValue(`Option '${both} <value>' argument missing`);
         if (type === "boolean" && token.value !== undefined) throw invalidValue(`Option '${both}' does not take an argument`);
         if (token.inlineValue === false && token.value !== undefined && token.value.startsWith("-")) {
-          throw invalidValue(`Option '${both}' argument is ambiguous.\nDid you forget to specify the option argument for '${token.rawName}'?\nTo specify an option argument starting with a dash use '--${name}=-XYZ'${short ? ` or '-${short}-XYZ'` : ""}.`);
+          const viaShort = token.rawName.length === 2 && token.rawName[1] !== "-";
+          throw invalidValue(`Option '${token.rawName}' argument is ambiguous.\nDid you forget to specify the option argument for '${token.rawName}'?\nTo specify an option argument starting with a dash use '--${name}=-XYZ'${viaShort ? ` or '${token.rawName}-XYZ'` : ""}.`);
         }
       }
       if (name === "__proto__") continue;

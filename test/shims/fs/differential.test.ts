@@ -199,6 +199,7 @@ step('read-only write', () => { const r = fs.openSync('f.txt', 'r'); try { retur
 step('sequential reads', () => { const r = fs.openSync('f.txt', 'r'); const b = Buffer.alloc(3); const out = [fs.readSync(r, b), b.toString(), fs.readSync(r, b), b.toString()]; fs.closeSync(r); return out; });
 step('readFile from fd', () => { const r = fs.openSync('f.txt', 'r'); try { return fs.readFileSync(r, 'utf8'); } finally { fs.closeSync(r); } });
 step('writeFile to fd', () => { const w = fs.openSync('g.txt', 'w'); fs.writeFileSync(w, 'via fd'); fs.closeSync(w); return fs.readFileSync('g.txt', 'utf8'); });
+step('write to stdout', () => fs.writeSync(1, 'to stdout\\n'));
 `);
     expect(sandbox).toBe(host);
   });

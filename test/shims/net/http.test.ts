@@ -99,7 +99,7 @@ describe("http client", () => {
 
   it("refuses net and tls sockets with ERR_SANDBOX_NOT_SUPPORTED", async () => {
     const r = await run(`
-      for (const f of [() => require("net").connect(80), () => require("tls").connect(443), () => require("http").createServer()]) {
+      for (const f of [() => require("net").connect(80), () => require("tls").connect(443), () => require("https").createServer()]) {
         try { f(); } catch (e) { console.log(e.code); }
       }
       console.log(require("net").isIP("::1"), require("net").isIPv4("1.2.3.4"));

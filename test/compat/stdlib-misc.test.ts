@@ -1,0 +1,26 @@
+import { compat } from "./harness.js";
+
+compat("async_hooks", [
+  ["AsyncLocalStorage through timers, ticks, microtasks and then()", `const { AsyncLocalStorage } = require("async_hooks"); const als = new AsyncLocalStorage(); als.run({ id: 1 }, () => { console.log("sync", als.getStore()); setTimeout(() => console.log("timeout", als.getStore()), 1); setImmediate(() => console.log("immediate", als.getStore())); process.nextTick(() => console.log("tick", als.getStore())); queueMicrotask(() => console.log("microtask", als.getStore())); Promise.resolve().then(() => console.log("then", als.getStore())).finally(() => console.log("finally", als.getStore())) }); console.log("outside", als.getStore())`],
+  ["nested run, exit, enterWith, disable", `const { AsyncLocalStorage } = require("async_hooks"); const als = new AsyncLocalStorage(); als.run(1, () => { als.run(2, () => console.log("nested", als.getStore())); console.log("back", als.getStore()); als.exit(() => console.log("exit", als.getStore())) }); als.enterWith("entered"); console.log("enterWith", als.getStore()); als.disable(); console.log("disabled", als.getStore())`],
+  ["two stores are independent", `const { AsyncLocalStorage } = require("async_hooks"); const a = new AsyncLocalStorage(); const b = new AsyncLocalStorage(); a.run("A", () => b.run("B", () => setTimeout(() => console.log(a.getStore(), b.getStore()), 1))); b.run("only b", () => console.log(a.getStore(), b.getStore()))`],
+  ["AsyncResource, bind and snapshot", `const { AsyncLocalStorage, AsyncResource } = require("async_hooks"); const als = new AsyncLocalStorage(); const r = als.run("res", () => new AsyncResource("X")); r.runInAsyncScope(() => console.log("resource", als.getStore())); const bound = als.run("b", () => AsyncLocalStorage.bind(() => als.getStore())); console.log("bound", bound()); const snap = als.run("s", () => AsyncLocalStorage.snapshot()); console.log("snapshot", snap(() => als.getStore())); const f = als.run("rb", () => AsyncResource.bind(() => als.getStore())); console.log("AsyncResource.bind", f())`],
+  ["store read before the first await (the documented pattern)", `const { AsyncLocalStorage } = require("async_hooks"); const als = new AsyncLocalStorage(); als.run({ user: "ada" }, () => { const store = als.getStore(); const p = Promise.resolve().then(() => console.log("then", als.getStore().user)); (async () => { await p; console.log("after await", store.user) })() })`],
+]);
+
+compat("perf_hooks and performance", [
+  ["performance timeline: marks and measures", `const p = require("perf_hooks"); console.log(p.performance === performance, typeof performance.now(), typeof performance.timeOrigin); const m = performance.mark("a", { detail: { x: 1 } }); console.log(m.name, m.entryType, m.duration, m.detail, typeof m.startTime, m.constructor.name, m instanceof p.PerformanceEntry); const ms = performance.measure("m", "a"); console.log(ms.entryType, ms.name, ms.constructor.name, performance.getEntriesByType("mark").length, performance.getEntries().map((e) => e.name), performance.getEntriesByName("a").length)`],
+  ["clearing entries and unknown marks", `performance.mark("a"); performance.measure("m", "a"); performance.clearMarks(); console.log(performance.getEntries().length); performance.clearMeasures("m"); console.log(performance.getEntries().length); try { performance.measure("x", "nope") } catch (e) { console.log(e.name, e.message) } console.log(typeof require("perf_hooks").monitorEventLoopDelay, typeof require("perf_hooks").PerformanceObserver, require("perf_hooks").constants.NODE_PERFORMANCE_GC_MAJOR)`],
+]);
+
+compat("tty, Blob and File", [
+  ["tty.isatty is false for every descriptor", `const tty = require("tty"); console.log(tty.isatty(0), tty.isatty(1), tty.isatty(2), tty.isatty(99), typeof tty.ReadStream, typeof tty.WriteStream)`],
+  ["Blob parts, type, slice and reads", `const b = new Blob(["ab", new Uint8Array([99]), new Blob(["€"])], { type: "Text/Plain" }); console.log(b, b.size, b.type, Object.prototype.toString.call(b), require("buffer").Blob === Blob); (async () => { console.log(await b.slice(1, 3).text(), (await b.arrayBuffer()).byteLength, await b.slice(-3).text(), b.slice(1, 2, "x/y").type, await new Blob(["a\\r\\nb"], { endings: "native" }).text() === "a\\nb") })()`],
+  ["File and Blob argument errors", `(async () => { const f = new File(["x"], "f.txt", { lastModified: 5, type: "a/b" }); console.log(f, f.name, f.lastModified, f instanceof Blob, await f.text(), require("buffer").File === File); try { new Blob("x") } catch (e) { console.log(e.code, e.message) } })()`],
+]);
+
+compat("console.table", [
+  ["arrays of objects, primitives and properties", `console.table([{ a: 1, b: "x" }, { a: 22, c: [1, 2, 3, 4] }]); console.table([1, "two", { x: 1 }]); console.table({ r1: { c: 1 }, r2: { c: 2, d: 3 } }, ["c"])`],
+  ["Maps, Sets, iterators and non-objects", `console.table(new Map([["k", { v: 1 }], ["k2", 2]])); console.table(new Set([1, 2])); console.table(new Map([[1, 2]]).entries()); console.table("prim"); console.table([]); console.table(null)`],
+  ["wide characters and nested objects", `console.table([{ 名前: "日本", e: "😀" }]); console.table([{ o: { a: 1, b: 2, c: 3 }, p: { a: 1 } }])`],
+]);

@@ -1,0 +1,246 @@
+/**
+ * Resource exhaustion: memory, CPU in every kind of callback (including the ones the host
+ * triggers itself — formatting an uncaught error, copying run() exports), deep recursion
+ * in the parser, regexps, JSON, structuredClone and inspect, output, timer, op-call and
+ * async floods. Each must end the run with its limit's exit code or fail the one
+ * operation with a clear error, and the host and other sandboxes must keep working.
+ */
+import { describe, expect, it } from "vitest";
+import { ExitCode, NodeRuntime, createInMemoryFileSystem, createNodeDriver, allowAll } from "../../src/index.js";
+import { attack, attackModule, restrictedDriver } from "./harness.js";
+
+const CPU = { cpuTimeLimitMs: 300 };
+
+describe("exhaustion: CPU in every kind of callback", () => {
+  const BOMBS: [string, string][] = [
+    ["top-level code", "for (;;);"],
+    ["a promise job", "Promise.resolve().then(() => { for (;;); });"],
+    ["an async function after await", "(async () => { await null; for (;;); })();"],
+    ["a timer callback", "setTimeout(() => { for (;;); }, 1);"],
+    ["a busy interval", "setInterval(() => { for (let i = 0; i < 1e5; i++); }, 0);"],
+    ["setImmediate recursion", "const f = () => setImmediate(f); f();"],
+    ["process.nextTick recursion", "const f = () => process.nextTick(f); f();"],
+    ["a getter read by console.log's formatting", "console.log({ get x() { for (;;); } }, require('util').inspect({ get y() { for (;;); } }, { getters: true }));"],
+    ["a thrown object's message getter (read by the host)", "throw { get message() { for (;;); } };"],
+    ["a thrown Proxy (read by the host)", "throw new Proxy({}, { get() { for (;;); } });"],
+    ["toString of an uncaught error", "const e = new Error('x'); e.toString = () => { for (;;); }; Object.defineProperty(e, 'stack', { get() { for (;;); } }); throw e;"],
+    ["an 'exit' listener", "process.on('exit', () => { for (;;); });"],
+    ["an 'uncaughtException' listener", "process.on('uncaughtException', () => { for (;;); }); throw new Error('x');"],
+    ["catastrophic regexp backtracking", "/^(a+)+$/.test('a'.repeat(64) + 'b');"],
+    ["a sort comparator", "new Array(1000).fill(0).map((_, i) => i).sort(() => { for (;;); });"],
+    ["a JSON.parse reviver", "JSON.parse('[1]', () => { for (;;); });"],
+    ["a stream transform", "const { Readable } = require('stream'); Readable.from([1]).on('data', () => { for (;;); });"],
+    ["an fs callback", "require('fs').stat('/sandbox', () => { for (;;); });"],
+  ];
+  for (const [where, code] of BOMBS) {
+    it(`ends an infinite loop in ${where} with the CPU limit`, async () => {
+      const t = performance.now();
+      const r = await attack(code, CPU);
+      expect(r.code).toBe(ExitCode.CPU_TIME_LIMIT);
+      expect(performance.now() - t).toBeLessThan(5_000);
+    });
+  }
+
+  for (const code of [
+    "export const x = { get y() { for (;;); } };",
+    "export default new Proxy({}, { ownKeys() { for (;;); } });",
+    "JSON.stringify = (v) => { for (;;); }; export const a = 1;",
+  ]) {
+    it(`ends CPU bombs met while copying run() exports: ${code.slice(0, 40)}`, async () => {
+      const r = await attackModule(code, CPU);
+      expect(r.code).toBe(ExitCode.CPU_TIME_LIMIT);
+    });
+  }
+
+  it("does not read a non-string export answer on the host (its toString would run on the host's time)", async () => {
+    const r = await attackModule("JSON.stringify = () => ({ toString() { for (;;); } }); export const a = 1;", CPU);
+    expect(r.code).toBe(ExitCode.UNCAUGHT);
+    expect(r.errorMessage).toMatch(/could not be copied out/);
+  });
+
+  it("fails cleanly when tampered export data is not a string or is malformed", async () => {
+    for (const fake of ["() => 42", "() => '['.repeat(200000)", "() => JSON.stringify(['o', 0, [['__proto__', ['v', 1]]]]).slice(1)"]) {
+      const r = await attackModule(`JSON.stringify = ${fake}; export const a = 1;`, CPU);
+      expect(r.code).toBe(ExitCode.UNCAUGHT);
+      expect(r.exports).toBeUndefined();
+    }
+  });
+});
+
+describe("exhaustion: memory", () => {
+  for (const [what, code] of [
+    ["string doubling", "let s = 'x'; for (;;) s += s;"],
+    ["an ArrayBuffer flood", "const a = []; for (;;) a.push(new ArrayBuffer(1 << 20));"],
+    ["an object flood", "const a = []; for (;;) a.push({ a: 1, b: [1, 2, 3] });"],
+    ["one huge allocation", "new ArrayBuffer(2 ** 31); new Uint8Array(2 ** 32 - 1);"],
+    ["Buffer.alloc", "const b = []; for (;;) b.push(Buffer.alloc(4 << 20));"],
+    ["String.prototype.repeat and padStart", "'x'.repeat(2 ** 29); 'y'.padStart(2 ** 30);"],
+  ] as const) {
+    it(`stops ${what} at the memory limit and the runtime works again after`, async () => {
+      const runtime = new NodeRuntime({ memoryLimit: 32, cpuTimeLimitMs: 10_000, systemDriver: restrictedDriver() });
+      try {
+        const r = await runtime.exec(code);
+        expect([ExitCode.MEMORY_LIMIT, ExitCode.UNCAUGHT]).toContain(r.code);
+        if (r.code === ExitCode.UNCAUGHT) expect(r.errorMessage).toMatch(/RangeError|out of memory|Invalid|too long/);
+        const again = await runtime.exec("console.log(1 + 1)");
+        expect(again.stdout).toBe("2\n");
+      } finally {
+        runtime.dispose();
+      }
+    });
+  }
+});
+
+describe("exhaustion: deep recursion", () => {
+  const DEEP: [string, string][] = [
+    ["function recursion", "const f = () => f(); f();"],
+    ["the parser (nested parentheses)", "eval('('.repeat(100000) + '1' + ')'.repeat(100000));"],
+    ["the parser (nested arrays)", "eval('['.repeat(100000) + ']'.repeat(100000));"],
+    ["the parser (nested functions)", "new Function('function a(){'.repeat(20000) + '}'.repeat(20000));"],
+    ["a regexp with deep groups", "new RegExp('('.repeat(50000) + 'a' + ')'.repeat(50000)).test('a');"],
+    ["a regexp on a huge input", "/(?:a|b)*c/.test('ab'.repeat(5_000_000));"],
+    ["JSON.parse", "JSON.parse('['.repeat(1_000_000) + ']'.repeat(1_000_000));"],
+    ["JSON.stringify", "let o = {}; for (let i = 0; i < 1_000_000; i++) o = { o }; JSON.stringify(o);"],
+    ["structuredClone", "let o = {}; for (let i = 0; i < 1_000_000; i++) o = { o }; structuredClone(o);"],
+    ["util.inspect with depth Infinity", "let o = {}; for (let i = 0; i < 1_000_000; i++) o = { o }; require('util').inspect(o, { depth: Infinity });"],
+    ["console.log of a deep array", "let o = []; for (let i = 0; i < 1_000_000; i++) o = [o]; console.dir(o, { depth: null });"],
+    ["Function.prototype.toString on a deep bound chain", "let f = () => 1; for (let i = 0; i < 100000; i++) f = f.bind(null); f(); String(f);"],
+    ["a Proxy chain", "let p = {}; for (let i = 0; i < 100000; i++) p = new Proxy(p, {}); p.x;"],
+    ["a prototype chain", "let p = {}; for (let i = 0; i < 100000; i++) p = Object.create(p); p.x; String(p);"],
+  ];
+  for (const [where, code] of DEEP) {
+    it(`turns deep recursion in ${where} into a guest error or a limit, and the runtime works after`, async () => {
+      const runtime = new NodeRuntime({ cpuTimeLimitMs: 5_000, memoryLimit: 64, systemDriver: restrictedDriver() });
+      try {
+        const r = await runtime.exec(code);
+        // INTERNAL_ERROR: the host thread's own stack ran out inside the engine (QuickJS's
+        // stack check counts WebAssembly's shadow stack, not the native one); the
+        // instance is discarded and replaced. Never a host crash, never a host error.
+        expect([ExitCode.OK, ExitCode.UNCAUGHT, ExitCode.CPU_TIME_LIMIT, ExitCode.MEMORY_LIMIT, ExitCode.INTERNAL_ERROR]).toContain(r.code);
+        expect(r.errorMessage ?? "").not.toMatch(/host operation failed/);
+        expect((await runtime.exec("console.log('alive')")).stdout).toBe("alive\n");
+      } finally {
+        runtime.dispose();
+      }
+    });
+  }
+});
+
+describe("exhaustion: floods", () => {
+  it("cuts an output flood at maxOutputBytes", async () => {
+    const r = await attack("for (;;) { console.log('x'.repeat(1000)); process.stdout.write('y'); }", { cpuTimeLimitMs: 500, resourceBudgets: { maxOutputBytes: 10_000 } });
+    expect(r.code).toBe(ExitCode.CPU_TIME_LIMIT);
+    // The budget counts characters of output; the cut line may end with a short notice.
+    expect(r.stdout.length + r.stderr.length).toBeLessThanOrEqual(10_000 + 200);
+  });
+
+  it("fails setTimeout/setInterval/setImmediate past maxTimers with ERR_SANDBOX_BUDGET_EXCEEDED", async () => {
+    const r = await attack(`
+      const out = [];
+      for (const make of [() => setTimeout(() => {}, 1e6), () => setInterval(() => {}, 1e6), () => setImmediate(() => {})]) {
+        let n = 0;
+        try { for (;;) { make(); n++; } } catch (e) { out.push(n, e.code, e instanceof RangeError); }
+      }
+      console.log(out.join());
+      process.exit(0);
+    `, { resourceBudgets: { maxTimers: 100 } });
+    expect(r.stdout).toBe("100,ERR_SANDBOX_BUDGET_EXCEEDED,true,0,ERR_SANDBOX_BUDGET_EXCEEDED,true,0,ERR_SANDBOX_BUDGET_EXCEEDED,true\n");
+  });
+
+  it("frees timer slots when timers fire or are cleared", async () => {
+    const r = await attack(`
+      let fired = 0;
+      for (let round = 0; round < 5; round++) {
+        const ts = []; for (let i = 0; i < 50; i++) ts.push(setTimeout(() => {}, 1e6));
+        ts.forEach(clearTimeout);
+      }
+      const next = (n) => { if (n === 0) return console.log("done", fired); setTimeout(() => { fired++; next(n - 1); }, 0); };
+      next(500);
+    `, { resourceBudgets: { maxTimers: 50 } });
+    expect(r.stdout).toBe("done 500\n");
+  });
+
+  it("fails host-op calls past maxOpCalls with ERR_SANDBOX_BUDGET_EXCEEDED", async () => {
+    const r = await attack(`
+      const fs = require("fs");
+      let n = 0;
+      // Output is an op too, so the verdict leaves through the exit code.
+      try { for (;;) { fs.statSync("/sandbox/ok.txt"); n++; } } catch (e) { process.exitCode = n > 100 && n <= 1000 && e.code === "ERR_SANDBOX_BUDGET_EXCEEDED" ? 42 : 1; }
+    `, { resourceBudgets: { maxOpCalls: 1000 } });
+    expect(r.code).toBe(42);
+  });
+
+  it("fails async ops past maxPendingOps, and frees the slots once results are taken", async () => {
+    const r = await attack(`
+      const fsp = require("fs").promises;
+      (async () => {
+        const ps = [];
+        for (let i = 0; i < 100; i++) ps.push(fsp.stat("/sandbox").then(() => "ok", (e) => e.code));
+        const first = await Promise.all(ps);
+        const again = await Promise.all([fsp.stat("/sandbox").then(() => "ok")]);
+        console.log(first.filter((x) => x === "ok").length, first.filter((x) => x === "ERR_SANDBOX_BUDGET_EXCEEDED").length, again.join());
+      })();
+    `, { resourceBudgets: { maxPendingOps: 10 } });
+    expect(r.stdout).toBe("10 90 ok\n");
+  });
+
+  it("bounds host memory held by async ops in flight (maxPendingBytes)", async () => {
+    const fs = createInMemoryFileSystem();
+    const r = await attack(`
+      const fsp = require("fs").promises;
+      const big = new Uint8Array(1 << 20);
+      (async () => {
+        const ps = [];
+        for (let i = 0; i < 64; i++) ps.push(fsp.writeFile("/f" + (i % 4), big).then(() => "ok", (e) => e.code));
+        const rs = await Promise.all(ps);
+        console.log(rs.filter((x) => x === "ok").length, rs.filter((x) => x === "ERR_SANDBOX_BUDGET_EXCEEDED").length);
+      })();
+    `, { systemDriver: createNodeDriver({ filesystem: fs, permissions: allowAll }), resourceBudgets: { maxPendingBytes: 8 << 20 } });
+    const [ok, refused] = r.stdout.trim().split(" ").map(Number);
+    expect(ok! + refused!).toBe(64);
+    expect(ok).toBeLessThanOrEqual(8);
+    expect(refused).toBeGreaterThanOrEqual(56);
+  });
+
+  it("refuses bad budget values at construction", () => {
+    for (const bad of [0, -1, NaN, "1", null]) {
+      expect(() => new NodeRuntime({ resourceBudgets: { maxOpCalls: bad as never } })).toThrow(TypeError);
+      expect(() => new NodeRuntime({ resourceBudgets: { maxTimers: bad as never } })).toThrow(TypeError);
+    }
+    expect(() => new NodeRuntime({ resourceBudgets: { maxFds: 1 } as never })).toThrow(/unknown option "maxFds"/);
+  });
+
+  it.fails("refuses writes into an in-memory filesystem past a byte budget [KNOWN GAP, fs area: no in-memory write-bytes budget exists yet, host memory grows with guest writes]", async () => {
+    const r = await attack(`
+      const fs = require("fs");
+      const big = new Uint8Array(1 << 20);
+      let n = 0;
+      try { for (; n < 300; n++) fs.writeFileSync("/f" + n, big); } catch (e) { console.log(e.code); }
+      console.log(n);
+    `, { systemDriver: createNodeDriver({ filesystem: createInMemoryFileSystem(), permissions: allowAll }) });
+    expect(Number(r.stdout.trim().split("\n").at(-1))).toBeLessThan(300);
+  });
+});
+
+describe("exhaustion: other sandboxes are untouched", () => {
+  it("keeps a second runtime working while and after the first hits every limit", async () => {
+    const a = new NodeRuntime({ memoryLimit: 32, cpuTimeLimitMs: 300, systemDriver: restrictedDriver() });
+    const b = new NodeRuntime({ systemDriver: restrictedDriver() });
+    try {
+      const runs = await Promise.all([
+        a.exec("for (;;);"),
+        b.exec("console.log('b1')"),
+        a.exec("let s = 'x'; for (;;) s += s;"),
+        b.exec("setTimeout(() => console.log('b2'), 5)"),
+        a.exec("throw { get message() { for (;;); } }"),
+      ]);
+      expect(runs.map((r) => r.code)).toEqual([ExitCode.CPU_TIME_LIMIT, 0, expect.any(Number), 0, ExitCode.CPU_TIME_LIMIT]);
+      expect([ExitCode.MEMORY_LIMIT, ExitCode.UNCAUGHT]).toContain(runs[2]!.code);
+      expect(runs[1]!.stdout + runs[3]!.stdout).toBe("b1\nb2\n");
+      expect((await a.exec("console.log('a ok')")).stdout).toBe("a ok\n");
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+  });
+});
