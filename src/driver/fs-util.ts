@@ -4,30 +4,15 @@
  * conversion of a host `fs.Stats` into a plain VirtualStat.
  */
 import { constants, type Stats } from "node:fs";
+import { describeErrno, errnoOf } from "./errno";
 import type { VirtualOpenFlags, VirtualStat } from "./types";
-
-const ERRNO: Readonly<Record<string, [number, string]>> = {
-  EPERM: [-1, "operation not permitted"],
-  ENOENT: [-2, "no such file or directory"],
-  EBADF: [-9, "bad file descriptor"],
-  EACCES: [-13, "permission denied"],
-  EBUSY: [-16, "resource busy or locked"],
-  EEXIST: [-17, "file already exists"],
-  EXDEV: [-18, "cross-device link not permitted"],
-  ENOTDIR: [-20, "not a directory"],
-  EISDIR: [-21, "illegal operation on a directory"],
-  EINVAL: [-22, "invalid argument"],
-  ENOTEMPTY: [-39, "directory not empty"],
-  ELOOP: [-40, "too many symbolic links encountered"],
-  ENAMETOOLONG: [-36, "name too long"],
-  ENOSYS: [-38, "function not implemented"],
-};
 
 export type FsError = Error & { code: string; errno?: number; syscall?: string; path?: string; dest?: string };
 
 /** `ENOENT: no such file or directory, open '/a'`, with code, errno, syscall, path (and dest). */
 export function fsError(code: string, syscall: string, path: string, dest?: string): FsError {
-  const [errno, description] = ERRNO[code] ?? [undefined, "unknown error"];
+  const errno = errnoOf(code);
+  const description = describeErrno(code);
   const message = `${code}: ${description}, ${syscall} '${path}'${dest === undefined ? "" : ` -> '${dest}'`}`;
   const error = new Error(message) as FsError;
   error.code = code;

@@ -3,14 +3,9 @@
  * syscall, path, dest, message) and the guest's `_internal/errors` turns it into a
  * Node-shaped Error there, so no host Error object, stack or host path reaches the guest.
  */
+import { describeErrno, errnoOf } from "../../driver/errno.js";
 
-/** errno numbers as Node reports them on Linux (negative, like `err.errno`). */
-const ERRNO: Record<string, number> = {
-  EPERM: -1, ENOENT: -2, EIO: -5, EBADF: -9, EAGAIN: -11, ENOMEM: -12, EACCES: -13,
-  EEXIST: -17, EXDEV: -18, ENOTDIR: -20, EISDIR: -21, EINVAL: -22, EMFILE: -24,
-  EFBIG: -27, ENOSPC: -28, ESPIPE: -29, EROFS: -30, ENAMETOOLONG: -36, ENOSYS: -38,
-  ENOTEMPTY: -39, ELOOP: -40, ENOTSUP: -95, ECONNREFUSED: -111, ETIMEDOUT: -110,
-};
+export { describeErrno };
 
 export interface OpErrorRecord {
   code: string;
@@ -35,36 +30,13 @@ export class OpError extends Error {
     if (syscall) message += `, ${syscall}`;
     if (path !== undefined) message += ` '${path}'`;
     if (dest !== undefined) message += ` -> '${dest}'`;
-    return new OpError({ code, message, errno: ERRNO[code], syscall, path, dest });
+    return new OpError({ code, message, errno: errnoOf(code), syscall, path, dest });
   }
 
   /** A Node `ERR_*` error (no errno/syscall). */
   static node(code: string, message: string): OpError {
     return new OpError({ code, message });
   }
-}
-
-const DESCRIPTIONS: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  EEXIST: "file already exists",
-  ENOTDIR: "not a directory",
-  EISDIR: "illegal operation on a directory",
-  ENOTEMPTY: "directory not empty",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  EBADF: "bad file descriptor",
-  EINVAL: "invalid argument",
-  EMFILE: "too many open files",
-  ELOOP: "too many symbolic links encountered",
-  EXDEV: "cross-device link not permitted",
-  ENAMETOOLONG: "name too long",
-  EROFS: "read-only file system",
-  ENOSYS: "function not implemented",
-  ENOTSUP: "operation not supported on socket",
-};
-
-export function describeErrno(code: string): string {
-  return DESCRIPTIONS[code] ?? "unknown error";
 }
 
 /**
