@@ -19,7 +19,7 @@ export type { RuntimeDriverFactory, QuickJSRuntimeDriverOptions } from "./runtim
 // The system driver and its permission helpers
 export { createNodeDriver } from "./driver/node-driver.js";
 export { createInMemoryFileSystem } from "./driver/in-memory-fs.js";
-export type { InMemoryFileSystem } from "./driver/in-memory-fs.js";
+export type { InMemoryFileSystem, InMemoryFileSystemOptions } from "./driver/in-memory-fs.js";
 export { NodeFileSystem } from "./driver/node-fs.js";
 export type { NodeFileSystemOptions } from "./driver/node-fs.js";
 export { ModuleAccessFileSystem } from "./driver/module-access-fs.js";

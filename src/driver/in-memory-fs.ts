@@ -10,6 +10,18 @@ import type { VirtualDirEntry, VirtualFileHandle, VirtualFileSystem, VirtualOpen
 /** A VirtualFileSystem whose synchronous methods are all present. */
 export type InMemoryFileSystem = Required<VirtualFileSystem>;
 
+export interface InMemoryFileSystemOptions {
+  /**
+   * Bytes the files may hold in all (hard links count once); a write past it fails with
+   * `ENOSPC`. The files live in host memory, so this bounds what a guest with write
+   * permission can make the host keep. Default 256 MiB; `Infinity` for none.
+   */
+  maxBytes?: number;
+}
+
+/** The default byte budget of an in-memory filesystem. */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
+
 type NodeStyleError = Error & { code: string; errno?: number; syscall?: string; path?: string };
 
 function nodeStyleError(
@@ -171,6 +183,9 @@ class InMemoryFileHandle implements Required<VirtualFileHandle> {
   constructor(
     private readonly mem: Memfs,
     fd: number,
+    /** Throws ENOSPC unless the file may grow from `from` to `to` bytes. */
+    private readonly reserve: (from: number, to: number, syscall: string) => void,
+    private readonly append: boolean,
   ) {
     this.#fd = fd;
   }
@@ -188,14 +203,20 @@ class InMemoryFileHandle implements Required<VirtualFileHandle> {
     const fd = this.#open("write");
     const bytes = checkData(data);
     if (typeof bytes === "string") return this.writeSync(toBytes(bytes), position);
+    const at = checkLength(position, "position");
+    const size = Number(this.mem.fstatSync(fd).size);
+    this.reserve(size, this.append ? size + bytes.length : Math.max(size, at + bytes.length), "write");
     // Copy, so the caller may reuse its buffer at once.
-    return this.mem.writeSync(fd, bytes.slice(), 0, bytes.length, checkLength(position, "position"));
+    return this.mem.writeSync(fd, bytes.slice(), 0, bytes.length, at);
   }
   statSync(): VirtualStat {
     return toVirtualStat(this.mem.fstatSync(this.#open("fstat")) as MemfsStats);
   }
   truncateSync(length: number): void {
-    this.mem.ftruncateSync(this.#open("ftruncate"), checkLength(length, "length"));
+    const fd = this.#open("ftruncate");
+    const to = checkLength(length, "length");
+    this.reserve(Number(this.mem.fstatSync(fd).size), to, "ftruncate");
+    this.mem.ftruncateSync(fd, to);
   }
   syncSync(): void {
     this.#open("fsync");
@@ -228,8 +249,55 @@ class InMemoryFileHandle implements Required<VirtualFileHandle> {
  * await fs.writeFile("/app/data.json", '{"key": "value"}');
  * await fs.readTextFile("/app/data.json"); // '{"key": "value"}'
  */
-export function createInMemoryFileSystem(): InMemoryFileSystem {
-  const mem = createFsFromVolume(new Volume());
+export function createInMemoryFileSystem(options: InMemoryFileSystemOptions = {}): InMemoryFileSystem {
+  if (typeof options !== "object" || options === null) throw new TypeError("createInMemoryFileSystem: options must be an object");
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (typeof maxBytes !== "number" || !(maxBytes > 0)) {
+    throw new TypeError(`createInMemoryFileSystem: maxBytes must be a positive number (or Infinity), got ${showValue(maxBytes)}`);
+  }
+  const volume = new Volume();
+  const mem = createFsFromVolume(volume);
+
+  /**
+   * Bytes stored in regular files, each inode counted once (hard links share one). Read
+   * from memfs's inode table; where a memfs version lacks it, by walking the tree.
+   */
+  const usedBytes = (): number => {
+    const inodes = (volume as unknown as { _core?: { inodes?: Record<string, { isFile(): boolean; getSize(): number }> } })._core?.inodes;
+    let total = 0;
+    if (inodes) {
+      for (const node of Object.values(inodes)) if (node.isFile()) total += node.getSize();
+      return total;
+    }
+    const seen = new Set<number>();
+    const walk = (dir: string): void => {
+      for (const name of mem.readdirSync(dir) as unknown as string[]) {
+        const path = dir === "/" ? `/${name}` : `${dir}/${name}`;
+        const st = mem.lstatSync(path) as MemfsStats & { ino: number };
+        if (st.isDirectory()) walk(path);
+        else if (st.isFile() && !seen.has(Number(st.ino))) {
+          seen.add(Number(st.ino));
+          total += Number(st.size);
+        }
+      }
+    };
+    walk("/");
+    return total;
+  };
+
+  /** Throws ENOSPC unless a file may go from `from` to `to` bytes within maxBytes. */
+  const reserve = (from: number, to: number, syscall: string, path = ""): void => {
+    if (to <= from || maxBytes === Infinity) return;
+    if (usedBytes() - from + to > maxBytes) throw systemError("ENOSPC", -28, "no space left on device", syscall, path);
+  };
+  const sizeOf = (path: string): number => {
+    try {
+      const st = mem.statSync(path);
+      return st.isFile() ? Number(st.size) : 0;
+    } catch {
+      return 0;
+    }
+  };
 
   const lstatOrNull = (path: string): MemfsStats | undefined => {
     try {
@@ -264,6 +332,7 @@ export function createInMemoryFileSystem(): InMemoryFileSystem {
     checkPath(path);
     const contents = checkData(data);
     const parent = parentDir(path);
+    reserve(sizeOf(path), typeof contents === "string" ? Buffer.byteLength(contents) : contents.byteLength, "open", path);
     if (!mem.existsSync(parent)) mem.mkdirSync(parent, { recursive: true });
     mem.writeFileSync(path, contents);
   };
@@ -385,17 +454,23 @@ export function createInMemoryFileSystem(): InMemoryFileSystem {
   };
 
   const truncateSync = (path: string, length: number): void => {
-    mem.truncateSync(checkPath(path), checkLength(length, "length"));
+    const to = checkLength(length, "length");
+    reserve(sizeOf(checkPath(path)), to, "open", path);
+    mem.truncateSync(path, to);
   };
 
   const appendFileSync = (path: string, data: Uint8Array | string): void => {
-    mem.appendFileSync(checkPath(path), checkData(data));
+    const bytes = checkData(data);
+    const size = sizeOf(checkPath(path));
+    reserve(size, size + (typeof bytes === "string" ? Buffer.byteLength(bytes) : bytes.byteLength), "open", path);
+    mem.appendFileSync(path, bytes);
   };
 
   const copyFileSync = (src: string, dest: string, options?: { exclusive?: boolean }): void => {
     checkPath(src, "src");
     checkPath(dest, "dest");
     const exclusive = options?.exclusive === true;
+    reserve(sizeOf(dest), sizeOf(src), "copyfile", dest);
     mem.copyFileSync(src, dest, exclusive ? 1 : 0);
   };
 
@@ -406,7 +481,7 @@ export function createInMemoryFileSystem(): InMemoryFileSystem {
   const openSync = (path: string, flags: VirtualOpenFlags, mode = 0o666): VirtualFileHandle => {
     checkPath(path);
     const fd = mem.openSync(path, checkFlags(flags), checkLength(mode, "mode") & 0o7777);
-    return new InMemoryFileHandle(mem, fd);
+    return new InMemoryFileHandle(mem, fd, (from, to, syscall) => reserve(from, to, syscall), flags.startsWith("a"));
   };
 
   return Object.freeze({

@@ -433,3 +433,30 @@ describe("createInMemoryFileSystem", () => {
     });
   });
 });
+
+describe("createInMemoryFileSystem byte budget", () => {
+  it("refuses writes past maxBytes with ENOSPC and counts an overwritten file once", async () => {
+    const { createInMemoryFileSystem: make } = await import("../../src/driver/in-memory-fs.js");
+    const fs = make({ maxBytes: 10 });
+    fs.writeFileSync("/a", "12345");
+    fs.writeFileSync("/a", "1234567890");
+    expect(() => fs.writeFileSync("/b", "x")).toThrow(expect.objectContaining({ code: "ENOSPC", errno: -28, syscall: "open", path: "/b" }));
+    expect(() => fs.appendFileSync("/a", "y")).toThrow(expect.objectContaining({ code: "ENOSPC" }));
+    fs.truncateSync("/a", 4);
+    fs.linkSync("/a", "/hard");
+    fs.writeFileSync("/c", "123456");
+    const h = fs.openSync("/c", "r+");
+    expect(() => h.writeSync!(new Uint8Array(1), 6)).toThrow(expect.objectContaining({ code: "ENOSPC" }));
+    expect(h.writeSync!(new Uint8Array(2), 0)).toBe(2);
+    h.closeSync!();
+    fs.removeFileSync("/c");
+    fs.writeFileSync("/d", "123456");
+    expect(fs.readTextFileSync("/d")).toBe("123456");
+  });
+
+  it("validates maxBytes and accepts Infinity", async () => {
+    const { createInMemoryFileSystem: make } = await import("../../src/driver/in-memory-fs.js");
+    expect(() => make({ maxBytes: -1 })).toThrow(/maxBytes must be a positive number \(or Infinity\), got -1/);
+    make({ maxBytes: Infinity }).writeFileSync("/big", new Uint8Array(1 << 20));
+  });
+});
