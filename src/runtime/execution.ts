@@ -200,18 +200,29 @@ export class Execution {
     );
     const factory = this.preparedPrelude ?? this.evalInternal(preludeSource, "node:internal/prelude");
     this.preparedPrelude = undefined;
-    const r = this.enter(() => context.callFunction(factory, context.undefined, call, boot));
+    const prelude = this.callFactory(factory, "prelude", call, boot);
+    this.p = this.ownProps(prelude, PRELUDE_KEYS);
+    prelude.dispose();
+  }
+
+  /** Calls (and frees) one of quicksand's own factories; a failure is an engine fault. */
+  private callFactory(factory: QuickJSHandle, what: string, ...args: QuickJSHandle[]): QuickJSHandle {
+    const r = this.enter(() => this.context.callFunction(factory, this.context.undefined, ...args));
     factory.dispose();
     if (r.error) {
       const detail = this.safeDescribe(r.error);
       r.error.dispose();
-      if (this.outcome) throw new EngineFault("ended during start-up");
-      throw this.fault(new Error(`prelude failed: ${detail}`));
+      if (this.outcome) throw new EngineFault(`ended during the ${what}`);
+      throw this.fault(new Error(`${what} failed: ${detail}`));
     }
-    const p: Record<string, QuickJSHandle> = {};
-    for (const key of PRELUDE_KEYS) p[key] = this.own(context.getProp(r.value, key));
-    this.p = p as unknown as Prelude;
-    r.value.dispose();
+    return r.value;
+  }
+
+  /** Owned handles of an object's properties (quicksand's own objects, read before guest code runs). */
+  private ownProps<K extends string>(obj: QuickJSHandle, keys: readonly K[]): Record<K, QuickJSHandle> {
+    const out = {} as Record<K, QuickJSHandle>;
+    for (const key of keys) out[key] = this.own(this.context.getProp(obj, key));
+    return out;
   }
 
   /**
@@ -226,20 +237,15 @@ export class Execution {
     const { context } = this;
     const factory = this.evalInternal(bootstrapSource, "node:internal/bootstrap");
     const config = context.newString(JSON.stringify(this.bootstrapConfig()));
-    const r = this.enter(() => context.callFunction(factory, context.undefined, this.bridgeFns!.call, this.bridgeFns!.callAsync, config));
-    factory.dispose();
-    config.dispose();
-    if (r.error) {
-      const detail = this.safeDescribe(r.error);
-      r.error.dispose();
-      if (this.outcome) throw new EngineFault("ended during bootstrap");
-      throw this.fault(new Error(`bootstrap failed: ${detail}`));
+    let dispatcher: QuickJSHandle;
+    try {
+      dispatcher = this.callFactory(factory, "bootstrap", this.bridgeFns!.call, this.bridgeFns!.callAsync, config);
+    } finally {
+      config.dispose();
     }
     this.booting = false;
-    this.dispatcherObject = this.own(r.value);
-    const d: Record<string, QuickJSHandle> = {};
-    for (const key of DISPATCHER_KEYS) d[key] = this.own(context.getProp(r.value, key));
-    this.d = d as unknown as Dispatcher;
+    this.dispatcherObject = this.own(dispatcher);
+    this.d = this.ownProps(dispatcher, DISPATCHER_KEYS);
     return this.dispatcherObject;
   }
 

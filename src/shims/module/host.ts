@@ -45,6 +45,16 @@ const isBuiltin = defineOp({
   sync: (_cx, [name]) => sandboxBuiltin(name),
 });
 
+/** Names Node only accepts with the `node:` prefix; they are left out of `builtinModules`. */
+const PREFIX_ONLY = new Set(["test", "sqlite", "sea"]);
+
+/** `module.builtinModules`: Node's builtin names, from the one list above. */
+const builtinNames = defineOp({
+  name: "module.builtinNames",
+  args: [],
+  sync: () => [...NODE_BUILTINS].filter((n) => !PREFIX_ONLY.has(n)),
+});
+
 /** True for a builtin the sandbox can load (a Node name; `quicksand:` ids are private). */
 export function sandboxBuiltin(name: string): boolean {
   return NODE_BUILTINS.has(name) || (!name.includes(":") && Object.hasOwn(unitSources, name));
@@ -108,4 +118,4 @@ const requireEsm = defineOp({
   sync: (cx, _args, granted) => new GuestModule(readModuleSync(cx, granted.fsPath()), granted.fsPath()),
 });
 
-export const moduleOps: Op[] = [unitSource, isBuiltin, resolveOp, compileCjs, readJson, requireEsm];
+export const moduleOps: Op[] = [unitSource, isBuiltin, builtinNames, resolveOp, compileCjs, readJson, requireEsm];
