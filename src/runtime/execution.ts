@@ -161,6 +161,7 @@ export class Execution {
       driver: this.rt.driver,
       exec: state,
       allowed: (req) => gate.allowed(req),
+      allowedAsync: (req) => gate.allowedAsync(req),
     };
     this.cx = cx;
     this.esm = new EsmLoader({

@@ -55,7 +55,7 @@ function setup(permissions: Parameters<typeof normalizePermissions>[0]) {
     const units = context.unwrapResult(context.evalCode("(s) => { const u = new Uint16Array(s.length); for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return u.buffer }"));
     const driver = createNodeDriver({ permissions: permissions as never });
     const gate = new PermissionGate(normalizePermissions(permissions));
-    const cx: OpContext = { driver, exec: {} as never, allowed: (r) => gate.allowed(r) };
+    const cx: OpContext = { driver, exec: {} as never, allowed: (r) => gate.allowed(r), allowedAsync: (r) => gate.allowedAsync(r) };
     const bridge = new Bridge({
       context,
       ops,

@@ -48,6 +48,15 @@ export class PermissionGate {
     }
     return d.allow;
   }
+
+  /** Like `allowed`, waiting for an async callback; a rejected callback is a denial. */
+  async allowedAsync(req: PermissionRequest): Promise<boolean> {
+    try {
+      return (await checkPermission(this.permissions, req.kind, req.request as never)).allow;
+    } catch {
+      return false;
+    }
+  }
 }
 
 function isPromise(v: unknown): v is Promise<Decision> {

@@ -50,8 +50,14 @@ export class Granted {
 export interface OpContext {
   readonly driver: SystemDriver;
   readonly exec: ExecState;
-  /** Asks the permission callbacks without failing: for filtering (e.g. env keys). */
+  /**
+   * Asks the permission callbacks without failing: for filtering (e.g. env keys). A
+   * callback that answers with a Promise counts as a denial here; use `allowedAsync`
+   * in an op's async form to wait for it.
+   */
   allowed(req: PermissionRequest): boolean;
+  /** Like `allowed`, waiting for an async callback. */
+  allowedAsync(req: PermissionRequest): Promise<boolean>;
 }
 
 export interface ExecState {
@@ -87,6 +93,12 @@ export interface OpSpec<D extends readonly Decoder<unknown>[], R> {
   readonly syscall?: string;
   /** The result is quicksand's own code (guest units), not guest data: no payload limit. */
   readonly ownCodeResult?: boolean;
+  /**
+   * The op touches nothing outside the sandbox: no capability, no permission, no host
+   * state but the exec's own (output, exit, memory figures, its own hash table). In
+   * worker mode it runs on the sandbox's own thread instead of crossing to the caller's.
+   */
+  readonly local?: boolean;
   /** Builds the permission requests from decoded arguments. Absent: the op needs none. */
   readonly permission?: (args: DecodedArgs<D>, cx: OpContext) => PermissionRequest[];
   readonly sync?: (cx: OpContext, args: DecodedArgs<D>, granted: Granted) => R;
@@ -99,6 +111,7 @@ export interface Op {
   readonly rest?: Decoder<unknown>;
   readonly syscall?: string;
   readonly ownCodeResult?: boolean;
+  readonly local?: boolean;
   readonly permission?: (args: unknown[], cx: OpContext) => PermissionRequest[];
   readonly sync?: (cx: OpContext, args: unknown[], granted: Granted) => unknown;
   readonly async?: (cx: OpContext, args: unknown[], granted: Granted) => Promise<unknown>;
@@ -107,6 +120,7 @@ export interface Op {
 export function defineOp<const D extends readonly Decoder<unknown>[], R>(spec: OpSpec<D, R>): Op {
   if (!/^[a-z][a-zA-Z0-9]*\.[a-zA-Z][a-zA-Z0-9]*$/.test(spec.name)) throw new Error(`bad op name ${spec.name}`);
   if (!spec.sync && !spec.async) throw new Error(`op ${spec.name} has no implementation`);
+  if (spec.local && spec.permission) throw new Error(`op ${spec.name} is local but asks for permissions`);
   return Object.freeze(spec as unknown as Op);
 }
 
