@@ -128,7 +128,9 @@ export class Bridge {
           );
         }
         const args = this.decode(op, argHs);
-        requests = op.permission?.(args, this.o.cx) ?? [];
+        const asked = op.permission?.(args, this.o.cx, "sync") ?? [];
+        if (!Array.isArray(asked)) throw new Error(`op ${op.name} built its permission requests asynchronously in a synchronous call`);
+        requests = asked;
         this.o.gate.checkSync(requests, op.syscall);
         const result = op.sync(this.o.cx, args, Granted.create(requests));
         return encodeValue(op.ownCodeResult ? this.ownCodeCx : this.resultCx, result);
@@ -196,7 +198,7 @@ export class Bridge {
   private async runAsync(op: Op, args: unknown[]): Promise<unknown> {
     let requests: PermissionRequest[] = [];
     try {
-      requests = op.permission?.(args, this.o.cx) ?? [];
+      requests = (await op.permission?.(args, this.o.cx, "async")) ?? [];
       await this.o.gate.checkAsync(requests, op.syscall);
       const granted = Granted.create(requests);
       return op.async ? await op.async(this.o.cx, args, granted) : op.sync!(this.o.cx, args, granted);

@@ -46,6 +46,9 @@ export class Granted {
   }
 }
 
+/** How a call is served: on the spot ("sync"), or with host work awaited ("async"). */
+export type CallMode = "sync" | "async";
+
 /** Per-exec state an op may read or change. The runtime provides it. */
 export interface OpContext {
   readonly driver: SystemDriver;
@@ -99,8 +102,12 @@ export interface OpSpec<D extends readonly Decoder<unknown>[], R> {
    * worker mode it runs on the sandbox's own thread instead of crossing to the caller's.
    */
   readonly local?: boolean;
-  /** Builds the permission requests from decoded arguments. Absent: the op needs none. */
-  readonly permission?: (args: DecodedArgs<D>, cx: OpContext) => PermissionRequest[];
+  /**
+   * Builds the permission requests from decoded arguments. Absent: the op needs none.
+   * `mode` says whether the call is served synchronously; only an "async" call may
+   * answer with a Promise (to wait for a callback it consults, e.g. env filtering).
+   */
+  readonly permission?: (args: DecodedArgs<D>, cx: OpContext, mode: CallMode) => PermissionRequest[] | Promise<PermissionRequest[]>;
   readonly sync?: (cx: OpContext, args: DecodedArgs<D>, granted: Granted) => R;
   readonly async?: (cx: OpContext, args: DecodedArgs<D>, granted: Granted) => Promise<R>;
 }
@@ -112,7 +119,7 @@ export interface Op {
   readonly syscall?: string;
   readonly ownCodeResult?: boolean;
   readonly local?: boolean;
-  readonly permission?: (args: unknown[], cx: OpContext) => PermissionRequest[];
+  readonly permission?: (args: unknown[], cx: OpContext, mode: CallMode) => PermissionRequest[] | Promise<PermissionRequest[]>;
   readonly sync?: (cx: OpContext, args: unknown[], granted: Granted) => unknown;
   readonly async?: (cx: OpContext, args: unknown[], granted: Granted) => Promise<unknown>;
 }
