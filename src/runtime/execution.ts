@@ -7,17 +7,15 @@
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { bootstrapSource, preludeSource } from "virtual:quicksand-guest";
 import { Bridge, type Completion } from "./bridge/bridge.js";
-import { PermissionGate } from "./bridge/gate.js";
-import type { ExecState, Op, OpContext } from "./bridge/op.js";
+import type { Op, OpContext } from "./bridge/op.js";
+import type { ExecHost, HostFactory } from "./exec-host.js";
 import { ExitCode } from "./exit-codes.js";
 import { EsmLoader, moduleName, withImportMeta } from "./esm-loader.js";
-import { reviveExports } from "./export-copy.js";
 import type { OpErrorRecord } from "./bridge/op-error.js";
 import { syncProbe } from "../shims/module/fs-probe.js";
 import { formatOf, runSync } from "../shims/module/resolve.js";
 import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "./options.js";
 import type { Sandbox } from "./sandbox.js";
-import { OutputCapture } from "./stdio.js";
 
 /** What guest timers' tick() answers; see src/shims/timers/guest.ts. */
 const RAN = -2;
@@ -29,9 +27,20 @@ const YIELD_EVERY = 512;
 export interface ExecOutcome {
   code: number;
   errorMessage?: string;
-  exports?: unknown;
+  /** run(): the module's exports as tagged JSON (see export-copy.ts), revived by the caller. */
+  exportsJson?: string;
   stdout: string;
   stderr: string;
+}
+
+/** Optional observers of a run, for a watchdog and a stop request from another thread. */
+export interface ExecutionHooks {
+  /** Guest code starts running with `budgetLeftMs` of CPU time left. */
+  onGuestEnter?(budgetLeftMs: number): void;
+  /** Guest code stopped running (returned to the host). */
+  onGuestLeave?(): void;
+  /** Polled by the interrupt handler: true ends the run as terminated. */
+  stopRequested?(): boolean;
 }
 
 /** What the prelude returns (always present). */
@@ -60,12 +69,14 @@ const DISPATCHER_KEYS: (keyof Dispatcher)[] = [
   "tick", "runTicks", "settle", "serialize", "builtinExportNames", "cjsExportNames", "opError", "exitCode", "emitExit", "uncaught",
 ];
 
+export const MALFORMED_EXPORTS = "the module's exports could not be copied out of the sandbox (malformed export data)";
+
 /** Thrown inside `enter()` when the engine itself failed; the run is already ended. */
 class EngineFault extends Error {}
 
 export class Execution {
   private readonly context: QuickJSContext;
-  private readonly output: OutputCapture;
+  private readonly host: ExecHost;
   private readonly owned: QuickJSHandle[] = [];
   private p!: Prelude;
   /** The bootstrap's dispatcher, once loaded (see ensureBooted). */
@@ -91,8 +102,6 @@ export class Execution {
   private readonly growFailuresAtStart: number;
   /** The prelude compiled ahead of time in the prepared context, if there was one. */
   private preparedPrelude: QuickJSHandle | undefined;
-  /** ExecState.onEnd callbacks; undefined once they have run. */
-  private endHooks: (() => void)[] | undefined = [];
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -100,12 +109,20 @@ export class Execution {
     private readonly ex: ResolvedExecOptions,
     private readonly ops: ReadonlyMap<string, Op>,
     private readonly perfOrigin: number,
+    makeHost: HostFactory,
+    private readonly hooks: ExecutionHooks = {},
   ) {
     this.growFailuresAtStart = sandbox.growFailures();
     const prepared = sandbox.takePrepared();
     this.context = prepared?.context ?? sandbox.runtime.newContext();
     this.preparedPrelude = prepared?.prelude;
-    this.output = new OutputCapture(rt.maxOutputBytes, ex.onStdio);
+    this.host = makeHost({
+      exit: (code) => {
+        if (this.exitRequested === undefined) this.exitRequested = code;
+      },
+      memoryUsage: () => sandbox.memoryUsage(),
+      memoryLimit: sandbox.memoryLimitBytes,
+    });
   }
 
   /** Stops the run at the next chance: guest code is interrupted, pending work dropped. */
@@ -121,7 +138,7 @@ export class Execution {
       (name) => this.esm.load(name),
       (base, name) => this.esm.normalize(base, name),
     );
-    let exportsValue: unknown;
+    let exportsJson: string | undefined;
     try {
       this.boot();
       let moduleHandle: QuickJSHandle | undefined;
@@ -134,7 +151,7 @@ export class Execution {
         }
       }
       await this.loop();
-      if (moduleHandle && !this.ended) exportsValue = this.moduleExports(moduleHandle);
+      if (moduleHandle && !this.ended) exportsJson = this.moduleExports(moduleHandle);
       moduleHandle?.dispose();
       this.finish();
     } catch (e) {
@@ -143,9 +160,9 @@ export class Execution {
       this.cleanup();
     }
     const o = this.outcome ?? { code: ExitCode.OK };
-    const result: ExecOutcome = { code: o.code, stdout: this.output.stdout, stderr: this.output.stderr };
+    const result: ExecOutcome = { code: o.code, stdout: this.host.output.stdout, stderr: this.host.output.stderr };
     if (o.errorMessage !== undefined) result.errorMessage = o.errorMessage;
-    if (exportsValue !== undefined && o.code === ExitCode.OK) result.exports = exportsValue;
+    if (exportsJson !== undefined && o.code === ExitCode.OK) result.exportsJson = exportsJson;
     return result;
   }
 
@@ -155,14 +172,7 @@ export class Execution {
 
   private boot(): void {
     const { context } = this;
-    const state = this.execState();
-    const gate = new PermissionGate(this.rt.driver.permissions);
-    const cx: OpContext = {
-      driver: this.rt.driver,
-      exec: state,
-      allowed: (req) => gate.allowed(req),
-      allowedAsync: (req) => gate.allowedAsync(req),
-    };
+    const { cx } = this.host;
     this.cx = cx;
     this.esm = new EsmLoader({
       cx,
@@ -173,8 +183,8 @@ export class Execution {
     this.bridge = new Bridge({
       context,
       ops: this.ops,
-      cx,
-      gate,
+      runner: this.host.runner,
+      localRunner: this.host.localRunner,
       limits: this.rt.payloadLimits,
       isArrayBuffer: (h) => this.isArrayBuffer(h),
       exactString: (h) => this.exactString(h),
@@ -282,24 +292,6 @@ export class Execution {
     };
   }
 
-  private execState(): ExecState {
-    return {
-      cwd: this.ex.cwd,
-      env: this.ex.env,
-      stdin: this.ex.stdin,
-      write: (channel, text) => this.output.write(channel, text),
-      exit: (code) => {
-        if (this.exitRequested === undefined) this.exitRequested = code;
-      },
-      memoryUsage: () => this.sandbox.memoryUsage(),
-      memoryLimit: this.sandbox.memoryLimitBytes,
-      onEnd: (fn) => {
-        if (this.endHooks) this.endHooks.push(fn);
-        else runHook(fn);
-      },
-    };
-  }
-
   // -------------------------------------------------------------------------
   // Entry code
   // -------------------------------------------------------------------------
@@ -351,7 +343,8 @@ export class Execution {
     return isModule;
   }
 
-  private moduleExports(handle: QuickJSHandle): unknown {
+  /** The module's exports as tagged JSON (revived on the caller's side: export-copy.ts). */
+  private moduleExports(handle: QuickJSHandle): string | undefined {
     const state = this.context.getPromiseState(handle);
     if (state.type === "pending") {
       this.end(13, "Warning: Detected unsettled top-level await: the module's top-level await never finished");
@@ -367,17 +360,11 @@ export class Execution {
       const text = this.callGuest(this.dispatcher().serialize, ns);
       if (!text) return undefined;
       // serialize() is guest code a script can tamper with (JSON.stringify): read only a
-      // string (anything else would run its toString on the host's time), and treat
-      // malformed or absurdly deep data as the guest's failure, not the host's.
+      // string (anything else would run its toString on the host's time).
       const json = this.context.typeof(text) === "string" ? this.context.getString(text) : undefined;
       text.dispose();
-      try {
-        if (json === undefined) throw new TypeError("not a string");
-        return reviveExports(json);
-      } catch {
-        this.end(ExitCode.UNCAUGHT, "the module's exports could not be copied out of the sandbox (malformed export data)");
-        return undefined;
-      }
+      if (json === undefined) this.end(ExitCode.UNCAUGHT, MALFORMED_EXPORTS);
+      return json;
     } finally {
       if (!state.notAPromise) ns.dispose();
     }
@@ -479,6 +466,7 @@ export class Execution {
   // -------------------------------------------------------------------------
 
   private shouldInterrupt(): boolean {
+    if (!this.terminated && this.hooks.stopRequested?.()) this.terminated = true;
     if (this.terminated || this.exitRequested !== undefined) return true;
     if (this.depth > 0 && this.cpuUsed + (performance.now() - this.enteredAt) > this.ex.cpuTimeLimitMs) {
       this.cpuExceeded = true;
@@ -489,7 +477,10 @@ export class Execution {
 
   /** Runs guest code with CPU accounting; an engine failure halts the run. */
   private enter<T>(f: () => T): T {
-    if (this.depth++ === 0) this.enteredAt = performance.now();
+    if (this.depth++ === 0) {
+      this.enteredAt = performance.now();
+      this.hooks.onGuestEnter?.(this.ex.cpuTimeLimitMs - this.cpuUsed);
+    }
     try {
       return f();
     } catch (e) {
@@ -498,6 +489,7 @@ export class Execution {
     } finally {
       if (--this.depth === 0) {
         this.cpuUsed += performance.now() - this.enteredAt;
+        this.hooks.onGuestLeave?.();
         // An interrupt can surface as a rejected promise rather than an error (inside an
         // async function's job), so the limit is judged by the flag, not by the result.
         if (this.cpuExceeded && !this.outcome) this.limitExceeded();
@@ -640,7 +632,7 @@ export class Execution {
     if (this.outcome || this.ended) return;
     const message = text ?? this.safeDescribe(err);
     if (message === "") return; // an 'uncaughtException' listener handled it
-    this.output.write("stderr", message + "\n");
+    this.host.output.write("stderr", message + "\n");
     this.end(ExitCode.UNCAUGHT, message, true);
   }
 
@@ -751,8 +743,7 @@ export class Execution {
   }
 
   private cleanup(): void {
-    for (const fn of this.endHooks?.splice(0) ?? []) runHook(fn);
-    this.endHooks = undefined;
+    this.host.end();
     for (const h of this.owned.splice(0)) {
       try {
         if (h.alive) h.dispose();
@@ -824,13 +815,4 @@ export class Execution {
 
 function yieldToHost(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Runs one end-of-exec hook; a failing hook must not keep the others from running. */
-function runHook(fn: () => void): void {
-  try {
-    fn();
-  } catch {
-    // Releasing a host resource failed; the exec is over either way.
-  }
 }

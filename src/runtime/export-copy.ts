@@ -4,6 +4,8 @@
  * arrays, ArrayBuffers and Errors (as plain Error copies). Shared and circular references
  * are kept. The text comes from the guest, so every node is checked before use.
  */
+import { ExitCode } from "./exit-codes.js";
+
 type Node = unknown[];
 
 const TYPED_ARRAYS: Record<string, new (buf: ArrayBuffer) => ArrayBufferView> = {
@@ -86,4 +88,21 @@ export function reviveExports(text: string): unknown {
     return v;
   }
   return revive(JSON.parse(text));
+}
+
+/**
+ * Turns an outcome's exports JSON into host values. The data came from guest code, so
+ * malformed data is the guest's failure (exit code 1), never the host's.
+ */
+export function withExports<O extends { code: number; errorMessage?: string; exportsJson?: string }>(
+  outcome: O,
+  malformedMessage: string,
+): Omit<O, "exportsJson"> & { exports?: unknown } {
+  const { exportsJson, ...rest } = outcome;
+  if (exportsJson === undefined) return rest;
+  try {
+    return { ...rest, exports: reviveExports(exportsJson) };
+  } catch {
+    return { ...rest, code: ExitCode.UNCAUGHT, errorMessage: malformedMessage };
+  }
 }

@@ -5,7 +5,9 @@
  */
 import { EngineLoadError, RuntimeDisposedError } from "../errors.js";
 import { OPS } from "../shims/index.js";
-import { Execution, type ExecOutcome } from "./execution.js";
+import { Execution, MALFORMED_EXPORTS } from "./execution.js";
+import { inProcessHost } from "./exec-host.js";
+import { withExports } from "./export-copy.js";
 import { resolveExecOptions, resolveRuntimeOptions, type ExecOptions, type NodeRuntimeOptions, type ResolvedRuntimeOptions } from "./options.js";
 import { Sandbox } from "./sandbox.js";
 
@@ -79,7 +81,7 @@ export class NodeRuntime {
     return this.#disposed;
   }
 
-  #schedule(method: string, code: string, options: unknown, kind: "script" | "module"): Promise<ExecOutcome> {
+  #schedule(method: string, code: string, options: unknown, kind: "script" | "module"): Promise<RunResult> {
     if (this.#disposed) return Promise.reject(new RuntimeDisposedError(method));
     if (typeof code !== "string") {
       return Promise.reject(new TypeError(`NodeRuntime.${method}: code must be a string, got ${code === null ? "null" : typeof code}`));
@@ -93,10 +95,10 @@ export class NodeRuntime {
     const job = this.#queue.then(async () => {
       if (this.#disposed) throw new RuntimeDisposedError(method);
       const sandbox = await this.#acquire();
-      const execution = new Execution(sandbox, this.#opts, ex, OPS, this.#perfOrigin);
+      const execution = new Execution(sandbox, this.#opts, ex, OPS, this.#perfOrigin, inProcessHost(this.#opts, ex));
       this.#current = execution;
       try {
-        return await execution.start(kind, code);
+        return withExports(await execution.start(kind, code), MALFORMED_EXPORTS);
       } finally {
         this.#current = undefined;
         if (sandbox.broken || this.#disposed) this.#release();

@@ -5,6 +5,7 @@ import { createNodeDriver } from "../../src/driver/node-driver.js";
 import { Bridge, type Completion } from "../../src/runtime/bridge/bridge.js";
 import * as arg from "../../src/runtime/bridge/decoders.js";
 import { PermissionGate } from "../../src/runtime/bridge/gate.js";
+import { LocalOpRunner } from "../../src/runtime/bridge/op-runner.js";
 import { defineOp, opTable, type OpContext } from "../../src/runtime/bridge/op.js";
 import { OpError } from "../../src/runtime/bridge/op-error.js";
 import { createInstance } from "../../src/wasm/instance.js";
@@ -56,11 +57,12 @@ function setup(permissions: Parameters<typeof normalizePermissions>[0]) {
     const driver = createNodeDriver({ permissions: permissions as never });
     const gate = new PermissionGate(normalizePermissions(permissions));
     const cx: OpContext = { driver, exec: {} as never, allowed: (r) => gate.allowed(r), allowedAsync: (r) => gate.allowedAsync(r) };
+    const runner = new LocalOpRunner(cx, gate);
     const bridge = new Bridge({
       context,
       ops,
-      cx,
-      gate,
+      runner,
+      localRunner: runner,
       limits: { requestBytes: 1024, responseBytes: 1024 },
       isArrayBuffer: (h: QuickJSHandle) => {
         const r = context.callFunction(abLength, h);

@@ -4,21 +4,19 @@
  * for asynchronous ones, and for each call it
  *   1. looks the op up in the op table (nothing else is callable),
  *   2. decodes every argument once with the op's decoders (payload limits included),
- *   3. asks the permission gate for the op's requests,
- *   4. runs the implementation with the granted requests,
- *   5. encodes the result as a fresh guest value, or the failure as an error record.
+ *   3. hands the op to its runner, which asks the permission gate for the op's requests
+ *      and runs the implementation with the granted requests (here, or on the caller's
+ *      thread in worker mode),
+ *   4. encodes the result as a fresh guest value, or the failure as an error record.
  * Async results are queued and delivered by the event loop (see execution.ts), never
  * from an arbitrary host callback, so guest code only ever runs under the CPU budget.
  */
 import type { QuickJSContext, QuickJSHandle } from "quickjs-emscripten-core";
 import { type DecodeCx, string as decodeString } from "./decoders.js";
 import { encodeValue, GuestThrow, type EncodeCx } from "./encode.js";
-import type { PermissionGate } from "./gate.js";
-import { Granted, type Op, type OpContext, type PermissionRequest } from "./op.js";
+import type { Op } from "./op.js";
 import { OpError, type OpErrorRecord, toOpErrorRecord } from "./op-error.js";
-
-/** Set QUICKSAND_DEBUG=1 to see unexpected host-side op failures (the guest sees a generic error). */
-const DEBUG = typeof process !== "undefined" && process.env?.QUICKSAND_DEBUG === "1";
+import { failure, type OpRunner } from "./op-runner.js";
 
 /**
  * Ops that do not count against maxOpCalls: loading quicksand's own guest units, which
@@ -68,8 +66,10 @@ export const UNLIMITED_OP_BUDGETS: OpBudgets = Object.freeze({
 export interface BridgeOptions {
   context: QuickJSContext;
   ops: ReadonlyMap<string, Op>;
-  cx: OpContext;
-  gate: PermissionGate;
+  /** Serves ops after decoding: permission check and implementation (see op-runner.ts). */
+  runner: OpRunner;
+  /** Serves ops marked `local` (the same runner in-process; the guest thread's own in worker mode). */
+  localRunner: OpRunner;
   limits: PayloadLimits;
   /** Intrinsic ArrayBuffer brand check captured before guest code ran. */
   isArrayBuffer: (h: QuickJSHandle) => boolean;
@@ -116,27 +116,16 @@ export class Bridge {
     const { context } = this.o;
     return context.newFunction("call", (nameH, ...argHs) => {
       let op: Op | undefined;
-      let requests: PermissionRequest[] = [];
       try {
         op = this.lookup(nameH);
         this.countCall(op);
         if (!this.o.isLive()) throw OpError.node("ERR_SANDBOX_EXITED", "the sandbox is exiting");
-        if (!op.sync) {
-          throw OpError.node(
-            "ERR_SANDBOX_SYNC_UNAVAILABLE",
-            `${op.name} has no synchronous form in-process: the configured backend is async-only; use the callback or promise API, or run the sandbox in worker mode`,
-          );
-        }
         const args = this.decode(op, argHs);
-        const asked = op.permission?.(args, this.o.cx, "sync") ?? [];
-        if (!Array.isArray(asked)) throw new Error(`op ${op.name} built its permission requests asynchronously in a synchronous call`);
-        requests = asked;
-        this.o.gate.checkSync(requests, op.syscall);
-        const result = op.sync(this.o.cx, args, Granted.create(requests));
+        const result = this.runnerOf(op).runSync(op, args);
         return encodeValue(op.ownCodeResult ? this.ownCodeCx : this.resultCx, result);
       } catch (err) {
         if (err instanceof GuestThrow) return { error: err.handle };
-        return { error: this.errorHandle(err, op, requests) };
+        return { error: this.encodeError(failure(err, op, []).record) };
       }
     });
   }
@@ -163,7 +152,7 @@ export class Bridge {
           throw budgetExceeded(`${this.budgets.maxPendingBytes} bytes held on the host by asynchronous operations in flight`);
         }
       } catch (err) {
-        this.finish({ id, error: this.record(err, op, []) });
+        this.finish({ id, error: failure(err, op, []).record });
         return context.newNumber(id);
       }
       this.inFlight++;
@@ -171,7 +160,7 @@ export class Bridge {
       this.heldBytes += argBytes;
       // Count the op as done before announcing it: the loop, woken by finish(), must not
       // see it still pending and go back to sleep with nothing left to wake it.
-      void this.runAsync(op, args).then(
+      void this.runnerOf(op).runAsync(op, args).then(
         (value) => {
           this.inFlight--;
           // The arguments are released; the result is held until the guest takes it.
@@ -179,7 +168,7 @@ export class Bridge {
           const bytes = hostBytes(value);
           if (this.heldBytes + bytes > this.budgets.maxPendingBytes) {
             const what = `${this.budgets.maxPendingBytes} bytes held on the host by asynchronous operations in flight`;
-            this.finish({ id, error: this.record(budgetExceeded(what), op, []) });
+            this.finish({ id, error: failure(budgetExceeded(what), op, []).record });
             return;
           }
           this.hold(id, bytes);
@@ -188,23 +177,15 @@ export class Bridge {
         (err: unknown) => {
           this.inFlight--;
           this.hold(id, 0);
-          this.finish({ id, error: err as OpErrorRecord });
+          this.finish({ id, error: failure(err, op, []).record });
         },
       );
       return context.newNumber(id);
     });
   }
 
-  private async runAsync(op: Op, args: unknown[]): Promise<unknown> {
-    let requests: PermissionRequest[] = [];
-    try {
-      requests = (await op.permission?.(args, this.o.cx, "async")) ?? [];
-      await this.o.gate.checkAsync(requests, op.syscall);
-      const granted = Granted.create(requests);
-      return op.async ? await op.async(this.o.cx, args, granted) : op.sync!(this.o.cx, args, granted);
-    } catch (err) {
-      throw this.record(err, op, requests);
-    }
+  private runnerOf(op: Op): OpRunner {
+    return op.local ? this.o.localRunner : this.o.runner;
   }
 
   /** Encodes an async op's result for delivery (payload limit included). */
@@ -268,16 +249,6 @@ export class Bridge {
       args.push(argHs.slice(fixed).map((h, i) => rest(this.decodeCx, h, `arg${fixed + i}`)));
     }
     return args;
-  }
-
-  private record(err: unknown, op: Op | undefined, requests: PermissionRequest[]): OpErrorRecord {
-    if (DEBUG && !(err instanceof OpError)) console.error(`[quicksand] op ${op?.name ?? "?"} failed on the host:`, err);
-    const fs = requests.filter((r) => r.kind === "fs").map((r) => (r.request as { path: string }).path);
-    return toOpErrorRecord(err, op?.syscall, fs[0], fs[1]);
-  }
-
-  private errorHandle(err: unknown, op: Op | undefined, requests: PermissionRequest[]): QuickJSHandle {
-    return this.encodeError(this.record(err, op, requests));
   }
 }
 
