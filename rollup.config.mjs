@@ -142,16 +142,18 @@ const unitBuilds = Object.entries(UNITS)
   }));
 
 const libInput = "src/index.ts";
+/** The library and the sandbox worker's script (worker mode), sharing chunks. */
+const libInputs = { index: libInput, worker: "src/runtime/worker/worker-entry.ts" };
 const libExternal = (id) => !id.startsWith(".") && !id.startsWith("/") && !id.startsWith("\0") && !id.startsWith("virtual:");
 
 const library = [
   {
-    input: libInput,
+    input: libInputs,
     external: libExternal,
     plugins: [guestBundles(root), typescript()],
     output: [
-      { file: "dist/index.js", format: "es", sourcemap: true },
-      { file: "dist/index.cjs", format: "cjs", sourcemap: true, exports: "named" },
+      { dir: "dist", format: "es", sourcemap: true, entryFileNames: "[name].js", chunkFileNames: "chunks/[name]-[hash].js" },
+      { dir: "dist", format: "cjs", sourcemap: true, exports: "named", entryFileNames: "[name].cjs", chunkFileNames: "chunks/[name]-[hash].cjs" },
     ],
   },
   {

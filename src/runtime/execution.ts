@@ -33,6 +33,9 @@ export interface ExecOutcome {
   stderr: string;
 }
 
+/** The runtime options an exec runs under; the driver is reached through the ExecHost. */
+export type ExecLimits = Omit<ResolvedRuntimeOptions, "driver" | "onStdio">;
+
 /** Optional observers of a run, for a watchdog and a stop request from another thread. */
 export interface ExecutionHooks {
   /** Guest code starts running with `budgetLeftMs` of CPU time left. */
@@ -105,7 +108,7 @@ export class Execution {
 
   constructor(
     private readonly sandbox: Sandbox,
-    private readonly rt: ResolvedRuntimeOptions,
+    private readonly rt: ExecLimits,
     private readonly ex: ResolvedExecOptions,
     private readonly ops: ReadonlyMap<string, Op>,
     private readonly perfOrigin: number,
@@ -267,7 +270,7 @@ export class Execution {
   }
 
   private bootstrapConfig() {
-    const pc = this.rt.driver.processConfig;
+    const pc = this.cx.driver.processConfig;
     const nodeVersion = pc.version ?? "v22.12.0";
     return {
       timing: this.ex.timingMitigation,
@@ -322,7 +325,7 @@ export class Execution {
     const file = this.ex.filePath;
     if (file.endsWith(".mjs")) return true;
     if (file.endsWith(".cjs")) return false;
-    const fs = this.rt.driver.filesystem;
+    const fs = this.cx.driver.filesystem;
     if (typeof fs.statSync === "function" && typeof fs.readFileSync === "function") {
       try {
         if (runSync(formatOf(file), syncProbe(this.cx)) === "module") return true;

@@ -8,7 +8,8 @@ import { OPS } from "../shims/index.js";
 import { Execution, MALFORMED_EXPORTS } from "./execution.js";
 import { inProcessHost } from "./exec-host.js";
 import { withExports } from "./export-copy.js";
-import { resolveExecOptions, resolveRuntimeOptions, type ExecOptions, type NodeRuntimeOptions, type ResolvedRuntimeOptions } from "./options.js";
+import { WorkerPool } from "./worker/pool.js";
+import { resolveExecOptions, resolveRuntimeOptions, type ResolvedExecOptions, type ExecOptions, type NodeRuntimeOptions, type ResolvedRuntimeOptions } from "./options.js";
 import { Sandbox } from "./sandbox.js";
 
 export interface ExecResult {
@@ -39,7 +40,9 @@ export class NodeRuntime {
   readonly #opts: ResolvedRuntimeOptions;
   #sandbox: Sandbox | undefined;
   #queue: Promise<unknown> = Promise.resolve();
-  #current: Execution | undefined;
+  #current: { terminate(): void } | undefined;
+  /** This runtime's id in its worker pool (worker mode). */
+  readonly #poolId = WorkerPool.runtimeId();
   #disposed = false;
   readonly #perfOrigin = performance.now();
 
@@ -92,8 +95,10 @@ export class NodeRuntime {
     } catch (e) {
       return Promise.reject(e);
     }
+    const pool = this.#opts.workerPool;
     const job = this.#queue.then(async () => {
       if (this.#disposed) throw new RuntimeDisposedError(method);
+      if (pool) return this.#runOnPool(pool, ex, kind, code);
       const sandbox = await this.#acquire();
       const execution = new Execution(sandbox, this.#opts, ex, OPS, this.#perfOrigin, inProcessHost(this.#opts, ex));
       this.#current = execution;
@@ -107,6 +112,18 @@ export class NodeRuntime {
     });
     this.#queue = job.catch(() => {});
     return job;
+  }
+
+  /** Worker mode: the exec runs on the pool; this thread serves its host ops. */
+  async #runOnPool(pool: WorkerPool, ex: ResolvedExecOptions, kind: "script" | "module", code: string): Promise<RunResult> {
+    const run = pool.submit(this.#poolId, this.#opts, ex, kind, code, performance.timeOrigin + this.#perfOrigin);
+    this.#current = { terminate: () => run.stop() };
+    try {
+      return withExports(await run.result, MALFORMED_EXPORTS);
+    } finally {
+      this.#current = undefined;
+      if (this.#disposed) this.#release();
+    }
   }
 
   /** Prepares the next exec's context once the host is idle (see Sandbox.prepare). */
@@ -128,6 +145,7 @@ export class NodeRuntime {
   }
 
   #release(): void {
+    this.#opts.workerPool?.release(this.#poolId);
     this.#sandbox?.dispose();
     this.#sandbox = undefined;
   }

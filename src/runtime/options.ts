@@ -8,6 +8,7 @@ import type { OpBudgets, PayloadLimits } from "./bridge/bridge.js";
 import { resolveRuntimeDriver, type RuntimeDriverFactory } from "./runtime-driver.js";
 import type { StdioHandler } from "./stdio.js";
 import type { WasmVariant } from "../wasm/variants.js";
+import { sharedWorkerPool, WorkerPool } from "./worker/pool.js";
 
 export type TimingMitigation = "freeze" | "off";
 
@@ -45,6 +46,15 @@ export interface NodeRuntimeOptions {
   resourceBudgets?: ResourceBudgets;
   /** Engine choice; see createQuickJSRuntimeDriverFactory. */
   runtimeDriverFactory?: RuntimeDriverFactory;
+  /**
+   * Where guest code runs. "in-process" (default): on the caller's thread, the fastest
+   * start. "worker": on a pool of worker threads (the shared one sized to the cores,
+   * or `workerPool`), where sync guest APIs work over async adapters and guest CPU never
+   * blocks the caller's event loop.
+   */
+  mode?: "in-process" | "worker";
+  /** The pool to run on; implies `mode: "worker"`. Several runtimes may share one. */
+  workerPool?: WorkerPool;
 }
 
 export interface ExecOptions {
@@ -72,6 +82,8 @@ export interface ResolvedRuntimeOptions {
   opBudgets: OpBudgets;
   maxTimers: number;
   variant: WasmVariant;
+  /** Worker mode's pool; undefined in-process. */
+  workerPool?: WorkerPool;
 }
 
 export const DEFAULTS = Object.freeze({
@@ -92,7 +104,7 @@ const MIN_MEMORY_MB = 16;
 
 const RUNTIME_KEYS = new Set([
   "systemDriver", "memoryLimit", "cpuTimeLimitMs", "timingMitigation", "onStdio", "payloadLimits",
-  "resourceBudgets", "runtimeDriverFactory",
+  "resourceBudgets", "runtimeDriverFactory", "mode", "workerPool",
 ]);
 const EXEC_KEYS = new Set(["filePath", "env", "cwd", "stdin", "cpuTimeLimitMs", "timingMitigation", "onStdio"]);
 
@@ -163,7 +175,12 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     const v = (budgets as ResourceBudgets)[name];
     return v === undefined ? DEFAULTS[name] : positive(where, `resourceBudgets.${name}`, v, true);
   };
+  if (o.mode !== undefined && o.mode !== "in-process" && o.mode !== "worker") fail(where, `mode must be "in-process" or "worker", got ${describe(o.mode)}`);
+  if (o.workerPool !== undefined && !(o.workerPool instanceof WorkerPool)) fail(where, "workerPool must be a WorkerPool");
+  if (o.workerPool !== undefined && o.mode === "in-process") fail(where, 'workerPool was given with mode "in-process"');
+  const workerPool = o.workerPool ?? (o.mode === "worker" ? sharedWorkerPool() : undefined);
   return {
+    ...(workerPool ? { workerPool } : {}),
     driver,
     memoryLimitBytes: Math.floor(memoryLimitMb * 1024 * 1024),
     cpuTimeLimitMs: o.cpuTimeLimitMs === undefined ? DEFAULTS.cpuTimeLimitMs : positive(where, "cpuTimeLimitMs", o.cpuTimeLimitMs, true),

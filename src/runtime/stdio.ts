@@ -21,6 +21,8 @@ export class OutputCapture {
   constructor(
     private readonly maxBytes: number,
     private readonly handlers: readonly StdioHandler[],
+    /** False: only deliver to the handlers (a worker forwards output and keeps none). */
+    private readonly keep = true,
   ) {}
 
   /** Returns false once the budget is spent (the text was dropped). */
@@ -39,7 +41,7 @@ export class OutputCapture {
   }
 
   private emit(channel: StdioChannel, message: string): void {
-    this.chunks[channel].push(message);
+    if (this.keep) this.chunks[channel].push(message);
     for (const h of this.handlers) {
       try {
         h({ channel, message });

@@ -1,0 +1,201 @@
+/**
+ * The ExecHost of an exec running on a sandbox worker. Ops marked `local` run here; every
+ * other op goes, decoded, to the caller's thread (host-session.ts), which checks its
+ * permissions and runs it against the real driver. A synchronous guest call blocks this
+ * thread with `Atomics.wait` until the reply is posted, so a sync guest API works over
+ * any adapter, async ones included. Output is bounded here and streamed to the caller.
+ */
+import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import type { SystemDriver, VirtualFileSystem, VirtualStat } from "../../driver/types.js";
+import { PermissionGate } from "../bridge/gate.js";
+import type { Op, OpContext, PermissionRequest } from "../bridge/op.js";
+import { OpError } from "../bridge/op-error.js";
+import { LocalOpRunner, OpFailure, type OpRunner } from "../bridge/op-runner.js";
+import { createExecState, type ExecHost, type HostFactory, type SandboxFacts } from "../exec-host.js";
+import { OutputCapture } from "../stdio.js";
+import { DEADLINE, fromWire, STOP_JOB, SYNC_FLAG, toWire, type FromWorker, type ProbeWhat, type SyncReply, type ToWorker, type WorkerExecConfig } from "./protocol.js";
+
+/** Now as epoch milliseconds, comparable across threads. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** This worker's end of the wire: posting, blocking calls, and the watchdog's words. */
+export class GuestThreadWire {
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  /** The deadline put aside while this thread waits for the caller's thread. */
+  private paused = 0;
+
+  constructor(
+    private readonly port: MessagePort,
+    private readonly syncPort: MessagePort,
+    control: SharedArrayBuffer,
+  ) {
+    this.i32 = new Int32Array(control, 0, 2);
+    this.f64 = new Float64Array(control);
+  }
+
+  post(msg: FromWorker): void {
+    this.port.postMessage(msg);
+  }
+
+  /** Sends a call and blocks until its reply; the watchdog does not count the wait. */
+  callSync(msg: FromWorker & { id: number }): SyncReply {
+    this.pauseDeadline();
+    try {
+      this.port.postMessage(msg);
+      for (;;) {
+        while (Atomics.load(this.i32, SYNC_FLAG) === 0) Atomics.wait(this.i32, SYNC_FLAG, 0);
+        Atomics.store(this.i32, SYNC_FLAG, 0);
+        const got = receiveMessageOnPort(this.syncPort);
+        const reply = got?.message as SyncReply | undefined;
+        if (reply && reply.id === msg.id) return reply;
+      }
+    } finally {
+      this.resumeDeadline();
+    }
+  }
+
+  /** Sends a call whose reply arrives as a "done" message. */
+  callAsync(msg: FromWorker & { id: number }): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(msg.id, { resolve, reject });
+      this.port.postMessage(msg);
+    });
+  }
+
+  id(): number {
+    return this.nextId++;
+  }
+
+  settle(m: Extract<ToWorker, { t: "done" }>): void {
+    const p = this.pending.get(m.id);
+    if (!p) return;
+    this.pending.delete(m.id);
+    if (m.error) p.reject(new OpFailure(m.error));
+    else p.resolve(fromWire(m.value));
+  }
+
+  /** Drops calls of an exec that ended: their replies, if any come, are ignored. */
+  forgetPending(): void {
+    this.pending.clear();
+  }
+
+  stopRequested(job: number): boolean {
+    return Atomics.load(this.i32, STOP_JOB) === job;
+  }
+
+  setDeadline(epochMs: number): void {
+    this.f64[DEADLINE] = epochMs;
+  }
+
+  private pauseDeadline(): void {
+    const d = this.f64[DEADLINE]!;
+    if (d === 0) return;
+    this.paused = d - epochNow();
+    this.f64[DEADLINE] = 0;
+  }
+
+  private resumeDeadline(): void {
+    if (this.paused === 0) return;
+    this.f64[DEADLINE] = epochNow() + this.paused;
+    this.paused = 0;
+  }
+}
+
+/** Non-local ops: decoded here, served on the caller's thread. */
+class RemoteOpRunner implements OpRunner {
+  readonly awaitsHostWork = true;
+
+  constructor(
+    private readonly wire: GuestThreadWire,
+    private readonly job: number,
+    private readonly facts: SandboxFacts,
+  ) {}
+
+  runSync(op: Op, args: unknown[]): unknown {
+    const reply = this.wire.callSync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: wireArgs(args), sync: true, mem: this.mem() });
+    if (reply.error) throw new OpFailure(reply.error);
+    return fromWire(reply.value);
+  }
+
+  runAsync(op: Op, args: unknown[]): Promise<unknown> {
+    return this.wire.callAsync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: wireArgs(args), sync: false, mem: this.mem() });
+  }
+
+  private mem(): number {
+    return this.facts.memoryUsage().rss;
+  }
+}
+
+function wireArgs(args: unknown[]): unknown[] {
+  const out = toWire(args) as unknown[];
+  return out;
+}
+
+/**
+ * The filesystem as the ES module loader on this thread sees it: `statSync` and
+ * `readFileSync`, answered by the caller's thread (which awaits an async-only backend).
+ * Nothing else of the driver is reachable from here.
+ */
+function moduleLoaderFs(wire: GuestThreadWire, job: number): VirtualFileSystem {
+  const ask = (what: ProbeWhat, path: string): unknown => {
+    const reply = wire.callSync({ t: "probe", job, id: wire.id(), what, path });
+    if (reply.error) throw new OpError(reply.error);
+    return reply.value;
+  };
+  const statSync = (path: string) => ask("stat", path) as VirtualStat;
+  const readFileSync = (path: string) => ask("readFile", path) as Uint8Array;
+  const fs = {
+    statSync,
+    readFileSync,
+    stat: async (path: string) => statSync(path),
+    readFile: async (path: string) => readFileSync(path),
+  };
+  return new Proxy(fs as unknown as VirtualFileSystem, {
+    get(target, key) {
+      if (key in target) return (target as unknown as Record<PropertyKey, unknown>)[key];
+      if (key === "then") return undefined;
+      return () => {
+        throw new Error(`quicksand internal: the module loader's filesystem has no ${String(key)}`);
+      };
+    },
+  });
+}
+
+/** The ExecHost of one exec on this worker. */
+export function guestThreadHost(wire: GuestThreadWire, job: number, config: WorkerExecConfig, onFacts: (f: SandboxFacts) => void): HostFactory {
+  return (facts): ExecHost => {
+    onFacts(facts);
+    const output = new OutputCapture(config.maxOutputBytes, [(e) => wire.post({ t: "stdio", job, channel: e.channel, message: e.message })], false);
+    // Local ops see only the exec's own state; env, cwd and stdin live on the caller's thread.
+    const exec = createExecState({ cwd: config.cwd, env: new Map(), stdin: "", write: (c, t) => output.write(c, t), facts });
+    const driver = {
+      kind: "node",
+      filesystem: moduleLoaderFs(wire, job),
+      permissions: {},
+      useDefaultNetwork: false,
+      moduleAccess: {},
+      loopbackExemptPorts: [],
+      processConfig: config.processConfig,
+      osConfig: config.osConfig,
+    } as unknown as SystemDriver;
+    const allowedRemote = (req: PermissionRequest): boolean => {
+      if (req.kind !== "fs" || (req.request.op !== "read" && req.request.op !== "stat")) return false;
+      const reply = wire.callSync({ t: "probe", job, id: wire.id(), what: req.request.op === "read" ? "allowRead" : "allowStat", path: req.request.path });
+      return reply.value === true;
+    };
+    const cx: OpContext = {
+      driver,
+      exec,
+      allowed: allowedRemote,
+      allowedAsync: async (req) => allowedRemote(req),
+    };
+    // Local ops ask for no permissions (defineOp refuses that), so this gate is never consulted.
+    const localRunner = new LocalOpRunner(cx, new PermissionGate({}));
+    return { cx, runner: new RemoteOpRunner(wire, job, facts), localRunner, output, end: () => exec.end() };
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * The caller's side of one exec running on a sandbox worker: the exec's state (cwd,
+ * env, stdin, output, end hooks), its permission gate and the real driver. It serves the
+ * worker's calls with the same LocalOpRunner as in-process, always in its async form —
+ * permission callbacks and adapters awaited — whether the guest called a sync or an
+ * async API: the guest's thread is the one that waits.
+ */
+import { OPS } from "../../shims/index.js";
+import { OpError, toOpErrorRecord, type OpErrorRecord } from "../bridge/op-error.js";
+import { LocalOpRunner, OpFailure } from "../bridge/op-runner.js";
+import { createExecState, opContext } from "../exec-host.js";
+import { MAX_MODULE_BYTES } from "../../shims/module/fs-probe.js";
+import type { OpContext } from "../bridge/op.js";
+import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "../options.js";
+import { OutputCapture } from "../stdio.js";
+import { fromWire, toWire, type FromWorker, type SyncReply, type ToWorker } from "./protocol.js";
+
+/** How the session talks back to its worker. */
+export interface SessionLink {
+  post(msg: ToWorker): void;
+  /** Posts a reply to a synchronous call and wakes the waiting thread. */
+  replySync(reply: SyncReply): void;
+}
+
+export interface SessionOutcome {
+  code: number;
+  errorMessage?: string;
+  exportsJson?: string;
+}
+
+/** Room for the worker's truncation marker beyond the output budget. */
+const MARKER_ROOM = 256;
+
+export class HostSession {
+  readonly output: OutputCapture;
+  private readonly cx: OpContext;
+  private readonly runner: LocalOpRunner;
+  private readonly end: () => void;
+  /** The guest's linear memory as last reported (process.memoryUsage on this side). */
+  private mem = 0;
+  /** The synchronous call the worker is blocked on, if any. */
+  private waiting: number | undefined;
+  private closed = false;
+
+  constructor(
+    readonly job: number,
+    rt: ResolvedRuntimeOptions,
+    ex: ResolvedExecOptions,
+    private readonly link: SessionLink,
+  ) {
+    // The worker already bounded the text and wrote the truncation marker.
+    this.output = new OutputCapture(rt.maxOutputBytes + MARKER_ROOM, ex.onStdio);
+    const exec = createExecState({
+      cwd: ex.cwd,
+      env: ex.env,
+      stdin: ex.stdin,
+      write: (c, t) => this.output.write(c, t),
+      facts: {
+        exit: (code) => link.post({ t: "exit", job, code }),
+        memoryUsage: () => ({ rss: this.mem, heapTotal: this.mem, heapUsed: this.mem }),
+        memoryLimit: rt.memoryLimitBytes,
+      },
+    });
+    const { cx, gate } = opContext(rt.driver, exec);
+    this.cx = cx;
+    this.runner = new LocalOpRunner(cx, gate);
+    this.end = () => exec.end();
+  }
+
+  /** Handles one message of this exec from the worker (calls, probes, output). */
+  handle(m: FromWorker): void {
+    if (this.closed) return;
+    switch (m.t) {
+      case "call":
+        this.mem = m.mem;
+        if (m.sync) this.waiting = m.id;
+        void this.serveCall(m.name, m.args).then((r) => this.reply(m.id, m.sync, r));
+        return;
+      case "probe":
+        this.waiting = m.id;
+        void this.serveProbe(m.what, m.path).then((r) => this.reply(m.id, true, r));
+        return;
+      case "stdio":
+        this.output.write(m.channel, m.message);
+        return;
+    }
+  }
+
+  /**
+   * The exec is being stopped: a worker blocked on a call gets an error now instead of
+   * waiting for host work that may never finish.
+   */
+  interrupt(): void {
+    if (this.waiting !== undefined) {
+      this.reply(this.waiting, true, { error: { code: "ERR_SANDBOX_EXITED", message: "the sandbox is exiting" } });
+    }
+  }
+
+  /** The exec is over: release its host resources. Late replies are dropped. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.end();
+  }
+
+  private async serveCall(name: string, args: unknown[]): Promise<{ value?: unknown; error?: OpErrorRecord }> {
+    const op = OPS.get(name);
+    if (!op || op.local) return { error: toOpErrorRecord(OpError.node("ERR_SANDBOX_UNKNOWN_OP", `unknown operation ${JSON.stringify(name)}`)) };
+    try {
+      return { value: toWire(await this.runner.runAsync(op, fromWire(args) as unknown[])) };
+    } catch (e) {
+      return { error: e instanceof OpFailure ? e.record : toOpErrorRecord(e) };
+    }
+  }
+
+  /** The module loader's read-only questions: what it may see, and what is there. */
+  private async serveProbe(what: string, path: string): Promise<{ value?: unknown; error?: OpErrorRecord }> {
+    const fs = this.cx.driver.filesystem;
+    try {
+      switch (what) {
+        case "allowRead":
+          return { value: await this.cx.allowedAsync({ kind: "fs", request: { op: "read", path } }) };
+        case "allowStat":
+          return { value: await this.cx.allowedAsync({ kind: "fs", request: { op: "stat", path } }) };
+        case "stat": {
+          const s = fs.statSync ? fs.statSync(path) : await fs.stat(path);
+          return { value: { ...s } };
+        }
+        case "readFile": {
+          const s = fs.statSync ? fs.statSync(path) : await fs.stat(path);
+          if (s.size > MAX_MODULE_BYTES) throw OpError.node("ERR_SANDBOX_PAYLOAD_TOO_LARGE", `module ${path} is ${s.size} bytes, over the ${MAX_MODULE_BYTES}-byte limit`);
+          return { value: toWire(fs.readFileSync ? fs.readFileSync(path) : await fs.readFile(path)) };
+        }
+        default:
+          throw new Error(`unknown probe ${what}`);
+      }
+    } catch (e) {
+      return { error: toOpErrorRecord(e) };
+    }
+  }
+
+  private reply(id: number, sync: boolean, r: { value?: unknown; error?: OpErrorRecord }): void {
+    if (this.closed) return;
+    if (!sync) {
+      this.post({ t: "done", job: this.job, id, ...r });
+      return;
+    }
+    if (this.waiting !== id) return; // already answered (interrupted)
+    this.waiting = undefined;
+    try {
+      this.link.replySync({ id, ...r });
+    } catch (e) {
+      // A result that cannot be cloned (not plain data) fails the call, not the host.
+      this.link.replySync({ id, error: toOpErrorRecord(e) });
+    }
+  }
+
+  private post(msg: ToWorker): void {
+    try {
+      this.link.post(msg);
+    } catch (e) {
+      if (msg.t === "done") this.link.post({ t: "done", job: msg.job, id: msg.id, error: toOpErrorRecord(e) });
+    }
+  }
+}
