@@ -108,7 +108,7 @@ export class EsmLoader {
         this.resolved.set(`${path}\0${spec}`, r.path);
         if (r.format === "builtin" || seen.has(r.path)) continue;
         seen.add(r.path);
-        if (!this.host.cx.allowed({ kind: "fs", request: { op: "read", path: r.path } })) continue;
+        if (!(await this.host.cx.allowedAsync({ kind: "fs", request: { op: "read", path: r.path } }))) continue;
         const text = await probe.readText(r.path);
         if (text === null) continue;
         this.entries.set(r.path, { format: r.format, source: text });

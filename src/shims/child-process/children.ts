@@ -5,7 +5,7 @@
  * `child.read`; children still running when the exec ends are killed.
  */
 import { constants } from "node:os";
-import type { SpawnedProcess } from "../../driver/types.js";
+import type { CommandExecutor, CommandSpawnSyncOptions, CommandSpawnSyncResult, SpawnedProcess } from "../../driver/types.js";
 import type { ExecState } from "../../runtime/bridge/op.js";
 import { OpError } from "../../runtime/bridge/op-error.js";
 
@@ -25,6 +25,22 @@ export type ChildEvent =
   | { fd: 1 | 2; data: Uint8Array }
   | { exit: { code: number | null; signal: string | null } }
   | { error: { code: string; errno: number } };
+
+/**
+ * How a child ended: its exit code, or the signal that ended it. An executor without
+ * `exitSignal` reports a signal death as 128 + its number; that is read as the signal
+ * only when quicksand itself sent it (`sent`), so a plain `exit 143` stays a code.
+ */
+export function exitOf(proc: SpawnedProcess, code: number, sent: number | undefined): { code: number | null; signal: string | null } {
+  let signal = proc.exitSignal?.() ?? null;
+  if (signal === null && sent !== undefined && code === 128 + sent) signal = SIGNAL_NAMES.get(sent) ?? null;
+  return { code: signal === null ? code : null, signal };
+}
+
+/** The error code of a failed spawn (`ENOENT`...), EIO when the executor gave none. */
+export function failureCode(e: unknown): string {
+  return typeof (e as { code?: unknown })?.code === "string" ? (e as { code: string }).code : "EIO";
+}
 
 export class Child {
   private queue: ChildEvent[] = [];
@@ -99,16 +115,12 @@ export class Child {
 
   private exited(code: number): void {
     this.running = false;
-    let signal = this.proc.exitSignal?.() ?? null;
-    if (signal === null && this.sentSignal !== undefined && code === 128 + this.sentSignal) {
-      signal = SIGNAL_NAMES.get(this.sentSignal) ?? null;
-    }
-    this.finish({ exit: { code: signal === null ? code : null, signal } });
+    this.finish({ exit: exitOf(this.proc, code, this.sentSignal) });
   }
 
   private failed(e: unknown): void {
     this.running = false;
-    const code = typeof (e as { code?: unknown })?.code === "string" ? (e as { code: string }).code : "EIO";
+    const code = failureCode(e);
     const errno = -((constants.errno as Record<string, number>)[code] ?? 5);
     this.push({ error: { code, errno } });
     this.finish({ exit: { code: errno, signal: null } });
@@ -151,6 +163,9 @@ export class ChildTable {
   private nextId = 1;
   /** Children spawned and not yet exited (a finished child may still hold unread output). */
   private running = 0;
+  /** Children run to the end by spawnSync's async form: no number, but killed at the end too. */
+  private readonly held = new Set<SpawnedProcess>();
+  private ended = false;
 
   /** Reserves a slot for a new child, or fails with EAGAIN at the limit. */
   create(): Child {
@@ -188,10 +203,32 @@ export class ChildTable {
     this.children.delete(id);
   }
 
+  /**
+   * Keeps a child that spawnSync's async form runs to the end, so that the exec's end
+   * kills it like any other (after the end: at once). Returns the release, for when the
+   * child has exited: a pid is never signalled after that (the system may reuse it).
+   */
+  hold(proc: SpawnedProcess): () => void {
+    if (this.ended) stop(proc);
+    this.held.add(proc);
+    return () => this.held.delete(proc);
+  }
+
   /** The exec ended: kill every child still running. */
   killAll(): void {
+    this.ended = true;
     for (const c of this.children.values()) c.kill(SIGKILL);
     this.children.clear();
+    for (const p of this.held) stop(p);
+    this.held.clear();
+  }
+}
+
+function stop(proc: SpawnedProcess): void {
+  try {
+    proc.kill(SIGKILL);
+  } catch {
+    // Already gone.
   }
 }
 
@@ -207,4 +244,111 @@ export function childTable(exec: ExecState): ChildTable {
     t = table;
   }
   return t;
+}
+
+// ---------------------------------------------------------------------------
+// spawnSync over an async executor
+// ---------------------------------------------------------------------------
+
+/** Keeps the first `limit` bytes of one output stream (what spawnSync hands back) and drops the rest. */
+class Head {
+  private readonly chunks: Uint8Array[] = [];
+  private size = 0;
+  constructor(private readonly limit: number) {}
+
+  add(data: Uint8Array): void {
+    const room = this.limit - this.size;
+    if (room <= 0) return;
+    const part = data.byteLength > room ? data.subarray(0, room) : data;
+    this.chunks.push(part.slice());
+    this.size += part.byteLength;
+  }
+
+  bytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const c of this.chunks) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
+    return out;
+  }
+}
+
+/**
+ * Runs a command to the end with the executor's async `spawn`, with the semantics of
+ * Node's `spawnSync`, so that an async-only executor serves the guest's sync APIs and the
+ * host's thread is never blocked (worker mode serves `execSync` here, on the caller's
+ * thread): `input` is written and stdin closed; output past `maxBuffer` (stdout and
+ * stderr together, as Node counts; 0 means no limit) kills the child with `killSignal`
+ * and reports `ENOBUFS`; `timeoutMs` kills it the same way and reports `ETIMEDOUT`; a
+ * failed spawn is reported in `error`, not thrown. The first such cause is the one
+ * reported, as in Node. `table` kills the child if the exec ends first.
+ *
+ * Throws only what the executor's `spawn` itself throws.
+ */
+export async function runToEnd(
+  executor: CommandExecutor,
+  command: string,
+  args: string[],
+  o: CommandSpawnSyncOptions,
+  table: ChildTable,
+): Promise<CommandSpawnSyncResult> {
+  const killSignal = SIGNALS[o.killSignal ?? "SIGTERM"] ?? 15;
+  const stdout = new Head(o.maxBuffer);
+  const stderr = new Head(o.maxBuffer);
+  let proc: SpawnedProcess | undefined;
+  let buffered = 0;
+  let error: string | undefined;
+  let sent: number | undefined;
+
+  // The first cause wins; the kill waits for `proc` if output came during spawn() itself.
+  const cut = (code: string) => {
+    error ??= code;
+    if (proc && sent === undefined) {
+      sent = killSignal;
+      try {
+        proc.kill(killSignal);
+      } catch {
+        // It has exited meanwhile: wait() reports how.
+      }
+    }
+  };
+  const collect = (head: Head) => (data: Uint8Array) => {
+    head.add(data);
+    buffered += data.byteLength;
+    if (o.maxBuffer > 0 && buffered > o.maxBuffer) cut("ENOBUFS");
+  };
+
+  proc = executor.spawn(command, args, {
+    ...(o.cwd !== undefined ? { cwd: o.cwd } : {}),
+    ...(o.env !== undefined ? { env: o.env } : {}),
+    onStdout: collect(stdout),
+    onStderr: collect(stderr),
+  });
+  const release = table.hold(proc);
+  if (error !== undefined) cut(error);
+  const timer = o.timeoutMs !== undefined ? setTimeout(() => cut("ETIMEDOUT"), o.timeoutMs) : undefined;
+  feed(proc, o.input);
+
+  let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
+  try {
+    exit = exitOf(proc, await proc.wait(), sent);
+  } catch (e) {
+    error ??= failureCode(e);
+  } finally {
+    clearTimeout(timer);
+    release();
+  }
+  return { status: exit.code, signal: exit.signal, stdout: stdout.bytes(), stderr: stderr.bytes(), ...(error !== undefined ? { error: { code: error } } : {}) };
+}
+
+/** Writes spawnSync's `input`, then closes stdin (the child reads EOF, as under Node). */
+function feed(proc: SpawnedProcess, input: Uint8Array | undefined): void {
+  try {
+    if (input !== undefined && input.byteLength > 0) proc.writeStdin(input);
+    proc.closeStdin();
+  } catch {
+    // A child that is already gone (or failed to start) cannot take input; wait() says why.
+  }
 }

@@ -8,12 +8,13 @@
  * Children are numbers in a per-exec table (children.ts); their output is pulled by the
  * guest with `child.read`, so it crosses only as fast as the guest consumes it.
  */
-import type { ChildProcessAccessRequest, CommandExecutor } from "../../driver/types.js";
+import type { ChildProcessAccessRequest, CommandExecutor, CommandSpawnSyncOptions, CommandSpawnSyncResult } from "../../driver/types.js";
 import * as arg from "../../runtime/bridge/decoders.js";
-import { defineOp, type Granted, type Op, type OpContext } from "../../runtime/bridge/op.js";
+import { defineOp, type CallMode, type Granted, type Op, type OpContext, type PermissionRequest } from "../../runtime/bridge/op.js";
 import { OpError } from "../../runtime/bridge/op-error.js";
 import { resolveGuestPath } from "../_host/paths.js";
-import { childTable, MAX_QUEUED_BYTES, SIGNALS } from "./children.js";
+import { readableEnv, readableEnvAsync } from "../process/host.js";
+import { childTable, MAX_QUEUED_BYTES, runToEnd, SIGNALS } from "./children.js";
 
 interface SpawnOptions {
   cwd?: string;
@@ -65,13 +66,16 @@ function noNulls(what: string, s: string): void {
   }
 }
 
-/** What the permission callback sees, and later exactly what the executor gets. */
-function spawnRequest(command: string, args: string[], o: SpawnOptions, cx: OpContext): ChildProcessAccessRequest {
+/** The command and its arguments are fit to run (checked before any env callback is asked). */
+function checkCommand(command: string, args: string[], cx: OpContext): void {
   executor(cx);
   noNulls("file", command);
   args.forEach((a, i) => noNulls(`args[${i}]`, a));
   if (command.length === 0) throw OpError.node("ERR_INVALID_ARG_VALUE", "The argument 'file' cannot be empty. Received ''");
-  const env = o.env ?? guestEnv(cx);
+}
+
+/** What the permission callback sees, and later exactly what the executor gets. */
+function spawnRequest(command: string, args: string[], o: SpawnOptions, env: Record<string, string>, cx: OpContext): ChildProcessAccessRequest {
   for (const [k, v] of Object.entries(env)) {
     noNulls(`options.env['${k}']`, k);
     noNulls(`options.env['${k}']`, v);
@@ -84,13 +88,19 @@ function spawnRequest(command: string, args: string[], o: SpawnOptions, cx: OpCo
   return request;
 }
 
-/** The guest's environment as its own process.env shows it: only keys it may read. */
-function guestEnv(cx: OpContext): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of cx.exec.env) {
-    if (cx.allowed({ kind: "env", request: { op: "read", key } })) out[key] = value;
-  }
-  return out;
+/**
+ * The permission builder of both spawn ops. A child given no `env` gets the guest's own,
+ * as its process.env shows it: only keys the env permission lets it read. Filtering
+ * asks the env callback per key; a synchronous call asks with `cx.allowed` (an async
+ * callback counts as a denial in-process), an asynchronous one — worker mode, even for
+ * `execSync` — awaits `cx.allowedAsync`, so async env callbacks filter there.
+ */
+function spawnPermission(command: string, args: string[], o: SpawnOptions, cx: OpContext, mode: CallMode): PermissionRequest[] | Promise<PermissionRequest[]> {
+  checkCommand(command, args, cx);
+  const requests = (env: Record<string, string>): PermissionRequest[] => [{ kind: "childProcess", request: spawnRequest(command, args, o, env, cx) }];
+  if (o.env !== undefined) return requests(o.env);
+  if (mode === "async") return readableEnvAsync(cx).then((entries) => requests(Object.fromEntries(entries)));
+  return requests(Object.fromEntries(readableEnv(cx)));
 }
 
 function granted(g: Granted): ChildProcessAccessRequest {
@@ -115,7 +125,7 @@ const spawn = defineOp({
   name: "child.spawn",
   args: [arg.string, argsArg, optionsArg],
   syscall: "spawn",
-  permission: ([command, args, o], cx) => [{ kind: "childProcess", request: spawnRequest(command, args, o, cx) }],
+  permission: ([command, args, o], cx, mode) => spawnPermission(command, args, o, cx, mode),
   sync: (cx, _args, g) => {
     const req = granted(g);
     const table = childTable(cx.exec);
@@ -176,12 +186,42 @@ const kill = defineOp({
   },
 });
 
-/** Runs a command to the end (execSync & co.); needs an executor with `spawnSync`. */
+/** What a sync spawn hands the executor: the granted request and the run's bounds. */
+function syncOptions(req: ChildProcessAccessRequest, o: SyncOptions, input: Uint8Array | undefined): CommandSpawnSyncOptions {
+  return {
+    ...(req.cwd !== undefined ? { cwd: req.cwd } : {}),
+    env: { ...req.env },
+    ...(input !== undefined ? { input } : {}),
+    maxBuffer: Math.min(o.maxBuffer ?? 1024 * 1024, MAX_QUEUED_BYTES),
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+    ...(o.killSignal !== undefined ? { killSignal: o.killSignal } : {}),
+  };
+}
+
+/** What crosses back: only plain data, never more than the bound (a custom executor may ignore maxBuffer). */
+function syncReply(r: CommandSpawnSyncResult, maxBuffer: number) {
+  const cut = (b: Uint8Array) => (b.byteLength > maxBuffer ? b.slice(0, maxBuffer) : b.slice());
+  const code = r.error?.code;
+  return {
+    status: typeof r.status === "number" ? r.status : null,
+    signal: typeof r.signal === "string" ? r.signal : null,
+    stdout: cut(r.stdout),
+    stderr: cut(r.stderr),
+    ...(typeof code === "string" ? { error: { code, errno: errnoOf(code) } } : {}),
+  };
+}
+
+/**
+ * Runs a command to the end (execSync & co.). In-process the sync form needs an executor
+ * with `spawnSync`. The async form — what worker mode serves the guest's sync APIs with,
+ * on the host's own thread — never blocks: it runs the child with the executor's async
+ * `spawn` under the same rules (children.ts `runToEnd`) and answers the same way.
+ */
 const spawnSync = defineOp({
   name: "child.spawnSync",
   args: [arg.string, argsArg, optionsArg, inputArg],
   syscall: "spawnSync",
-  permission: ([command, args, o], cx) => [{ kind: "childProcess", request: spawnRequest(command, args, o, cx) }],
+  permission: ([command, args, o], cx, mode) => spawnPermission(command, args, o, cx, mode),
   sync: (cx, [, , o, input], g) => {
     const req = granted(g);
     const e = executor(cx);
@@ -191,30 +231,25 @@ const spawnSync = defineOp({
         "child_process sync APIs need a commandExecutor with spawnSync; the configured one is async-only. Use spawn/exec/execFile, or run the sandbox in worker mode",
       );
     }
-    const maxBuffer = Math.min(o.maxBuffer ?? 1024 * 1024, MAX_QUEUED_BYTES);
-    let r;
+    const opts = syncOptions(req, o, input);
+    let r: CommandSpawnSyncResult;
     try {
-      r = e.spawnSync(req.command, req.args.slice(), {
-        ...(req.cwd !== undefined ? { cwd: req.cwd } : {}),
-        env: { ...req.env },
-        ...(input !== undefined ? { input } : {}),
-        maxBuffer,
-        ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
-        ...(o.killSignal !== undefined ? { killSignal: o.killSignal } : {}),
-      });
+      r = e.spawnSync(req.command, req.args.slice(), opts);
     } catch (err) {
       throw spawnFailure(err, req.command);
     }
-    // Only plain data goes back, and never more than the bound (a custom executor may ignore maxBuffer).
-    const cut = (b: Uint8Array) => (b.byteLength > maxBuffer ? b.slice(0, maxBuffer) : b.slice());
-    const code = r.error?.code;
-    return {
-      status: typeof r.status === "number" ? r.status : null,
-      signal: typeof r.signal === "string" ? r.signal : null,
-      stdout: cut(r.stdout),
-      stderr: cut(r.stderr),
-      ...(typeof code === "string" ? { error: { code, errno: errnoOf(code) } } : {}),
-    };
+    return syncReply(r, opts.maxBuffer);
+  },
+  async: async (cx, [, , o, input], g) => {
+    const req = granted(g);
+    const opts = syncOptions(req, o, input);
+    let r: CommandSpawnSyncResult;
+    try {
+      r = await runToEnd(executor(cx), req.command, req.args.slice(), opts, childTable(cx.exec));
+    } catch (err) {
+      throw spawnFailure(err, req.command);
+    }
+    return syncReply(r, opts.maxBuffer);
   },
 });
 

@@ -6,6 +6,9 @@
  * - streaming hashes live on the host, owned by the exec, at most MAX_LIVE_HASHES at
  *   once, and are released when the exec ends;
  * - random bytes, key lengths, PBKDF2 iterations and scrypt's N·r·p and memory are capped.
+ *
+ * Every op is `local`: it touches nothing outside the sandbox (its only state, the live
+ * hashes, is keyed by the exec), so in worker mode it runs on the sandbox's own thread.
  */
 import * as nodeCrypto from "node:crypto";
 import * as arg from "../../runtime/bridge/decoders.js";
@@ -78,6 +81,7 @@ function rethrow(e: unknown): never {
 const hashCreate = defineOp({
   name: "crypto.hashCreate",
   args: [algorithm, arg.optional(arg.bytes)],
+  local: true,
   // A key means an Hmac.
   sync: (cx, args) => {
     const [alg, key] = args as [Algorithm, Uint8Array | undefined];
@@ -88,6 +92,7 @@ const hashCreate = defineOp({
 const hashUpdate = defineOp({
   name: "crypto.hashUpdate",
   args: [arg.integer, arg.bytes],
+  local: true,
   sync: (cx, [id, data]) => {
     lookup(cx.exec, id).update(data);
   },
@@ -96,6 +101,7 @@ const hashUpdate = defineOp({
 const hashDigest = defineOp({
   name: "crypto.hashDigest",
   args: [arg.integer],
+  local: true,
   sync: (cx, [id]) => {
     const h = lookup(cx.exec, id);
     stateOf(cx.exec).live.delete(id);
@@ -106,6 +112,7 @@ const hashDigest = defineOp({
 const hashCopy = defineOp({
   name: "crypto.hashCopy",
   args: [arg.integer],
+  local: true,
   sync: (cx, [id]) => {
     const h = lookup(cx.exec, id);
     if (!("copy" in h)) throw OpError.node("ERR_SANDBOX_NOT_SUPPORTED", "Hmac has no copy()");
@@ -117,6 +124,7 @@ const hashCopy = defineOp({
 const hashFree = defineOp({
   name: "crypto.hashFree",
   args: [arg.integer],
+  local: true,
   sync: (cx, [id]) => {
     stateOf(cx.exec).live.delete(id);
   },
@@ -125,12 +133,14 @@ const hashFree = defineOp({
 const hashOnce = defineOp({
   name: "crypto.hashOnce",
   args: [algorithm, arg.bytes],
+  local: true,
   sync: (_cx, [alg, data]) => new Uint8Array(nodeCrypto.createHash(alg as Algorithm).update(data).digest()),
 });
 
 const randomFill = defineOp({
   name: "crypto.randomBytes",
   args: [arg.integer],
+  local: true,
   sync: (_cx, [size]) => {
     range("size", size, 0, MAX_RANDOM_CHUNK);
     return new Uint8Array(nodeCrypto.randomBytes(size));
@@ -145,6 +155,7 @@ function checkPbkdf2(iterations: number, keylen: number): void {
 const pbkdf2 = defineOp({
   name: "crypto.pbkdf2",
   args: [arg.bytes, arg.bytes, arg.integer, arg.integer, algorithm],
+  local: true,
   sync: (_cx, [password, salt, iterations, keylen, digest]) => {
     checkPbkdf2(iterations, keylen);
     try {
@@ -193,6 +204,7 @@ function checkScrypt(keylen: number, { N, r, p, maxmem }: ScryptParams): nodeCry
 const scrypt = defineOp({
   name: "crypto.scrypt",
   args: [arg.bytes, arg.bytes, arg.integer, arg.json(isScryptParams, "an object of positive integers N, r, p, maxmem")],
+  local: true,
   sync: (_cx, args) => {
     const [password, salt, keylen, params] = args as [Uint8Array, Uint8Array, number, ScryptParams];
     const opts = checkScrypt(keylen, params);

@@ -288,6 +288,7 @@ const lookup = defineOp({
 const parseUrl = defineOp({
   name: "fetch.parseUrl",
   args: [arg.string],
+  local: true,
   sync: (_cx, [input]) => {
     try {
       return new URL(input).href;

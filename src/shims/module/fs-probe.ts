@@ -15,6 +15,11 @@ function allowed(cx: OpContext, op: "stat" | "read", path: string): boolean {
   return cx.allowed({ kind: "fs", request: { op, path } });
 }
 
+/** Like `allowed`, waiting for an async callback (the async probe may await, so it does). */
+function allowedAsync(cx: OpContext, op: "stat" | "read", path: string): Promise<boolean> {
+  return cx.allowedAsync({ kind: "fs", request: { op, path } });
+}
+
 function syncUnavailable(what: string): OpError {
   return OpError.node(
     "ERR_SANDBOX_SYNC_UNAVAILABLE",
@@ -51,7 +56,7 @@ export function asyncProbe(cx: OpContext): AsyncFsProbe {
   const fs = cx.driver.filesystem;
   return {
     async stat(path) {
-      if (!allowed(cx, "stat", path)) return null;
+      if (!(await allowedAsync(cx, "stat", path))) return null;
       try {
         const s = await fs.stat(path);
         return s.isDirectory ? "dir" : s.isFile ? "file" : null;
@@ -60,7 +65,7 @@ export function asyncProbe(cx: OpContext): AsyncFsProbe {
       }
     },
     async readText(path) {
-      if (!allowed(cx, "read", path)) return null;
+      if (!(await allowedAsync(cx, "read", path))) return null;
       try {
         if ((await fs.stat(path)).size > MAX_MODULE_BYTES) return null;
         return new TextDecoder().decode(await fs.readFile(path));

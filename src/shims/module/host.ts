@@ -9,8 +9,8 @@ import { GuestModule, GuestScript } from "../../runtime/bridge/encode.js";
 import { defineOp, type Op } from "../../runtime/bridge/op.js";
 import { OpError } from "../../runtime/bridge/op-error.js";
 import { resolveGuestPath } from "../_host/paths.js";
-import { readModuleSync, syncProbe } from "./fs-probe.js";
-import { resolve, ResolveError, runSync } from "./resolve.js";
+import { asyncProbe, readModuleAsync, readModuleSync, syncProbe } from "./fs-probe.js";
+import { resolve, ResolveError, runAsync, runSync } from "./resolve.js";
 
 /** Node's builtin module names (Node 22). Ones quicksand lacks fail with a clear error. */
 export const NODE_BUILTINS: ReadonlySet<string> = new Set([
@@ -27,6 +27,8 @@ const unitSource = defineOp({
   name: "module.loadUnit",
   args: [arg.string],
   ownCodeResult: true,
+  // Only quicksand's own bundled sources: nothing outside the sandbox.
+  local: true,
   // The unit's factory function (compiled in the guest's context), null for a Node
   // builtin quicksand lacks, undefined for no such unit.
   sync: (_cx, [id]) => {
@@ -42,6 +44,7 @@ const unitSource = defineOp({
 const isBuiltin = defineOp({
   name: "module.isBuiltin",
   args: [arg.string],
+  local: true,
   sync: (_cx, [name]) => sandboxBuiltin(name),
 });
 
@@ -52,6 +55,7 @@ const PREFIX_ONLY = new Set(["test", "sqlite", "sea"]);
 const builtinNames = defineOp({
   name: "module.builtinNames",
   args: [],
+  local: true,
   sync: () => [...NODE_BUILTINS].filter((n) => !PREFIX_ONLY.has(n)),
 });
 
@@ -66,14 +70,29 @@ function resolveError(e: unknown): unknown {
 
 const isPathList = (v: unknown): v is string[] => Array.isArray(v) && v.every((p) => typeof p === "string" && p.startsWith("/"));
 
+type ResolveArgs = [request: string, parent: string, mode: "require" | "import", paths: string[] | undefined];
+
+/** One resolution as a generator of filesystem questions: the sync and async forms only answer them differently. */
+function resolution(args: readonly unknown[]): ReturnType<typeof resolve> {
+  const [request, parent, mode, paths] = args as ResolveArgs;
+  return resolve(request, parent, { mode, isBuiltin: sandboxBuiltin, paths });
+}
+
 /** Node's resolution from a parent file: `{ path, format }`, or MODULE_NOT_FOUND and friends. */
 const resolveOp = defineOp({
   name: "module.resolve",
   args: [arg.string, arg.pathString, arg.oneOf("require", "import"), arg.optional(arg.json(isPathList, "an array of absolute paths"))],
   sync: (cx, args) => {
-    const [request, parent, mode, paths] = args as [string, string, "require" | "import", string[] | undefined];
     try {
-      return runSync(resolve(request, parent, { mode, isBuiltin: sandboxBuiltin, paths }), syncProbe(cx));
+      return runSync(resolution(args), syncProbe(cx));
+    } catch (e) {
+      throw resolveError(e);
+    }
+  },
+  // Worker mode serves require() here: over an async-only filesystem, with async fs callbacks.
+  async: async (cx, args) => {
+    try {
+      return await runAsync(resolution(args), asyncProbe(cx));
     } catch (e) {
       throw resolveError(e);
     }
@@ -81,41 +100,35 @@ const resolveOp = defineOp({
 });
 
 /**
+ * An op that reads one module file (the fs read permission granted on its path) and
+ * makes its result from the source. The sync form reads with the filesystem's sync
+ * methods; the async form (worker mode's `require()`) awaits its async ones.
+ */
+function moduleFileOp<R>(name: string, result: (source: string, path: string) => R): Op {
+  return defineOp({
+    name,
+    args: [arg.pathString],
+    syscall: "open",
+    permission: ([path], cx) => [{ kind: "fs", request: { op: "read", path: resolveGuestPath(cx.exec.cwd, path as string) } }],
+    ownCodeResult: true,
+    sync: (cx, _args, granted) => result(readModuleSync(cx, granted.fsPath()), granted.fsPath()),
+    async: async (cx, _args, granted) => result(await readModuleAsync(cx, granted.fsPath()), granted.fsPath()),
+  });
+}
+
+/**
  * Compiles a CommonJS file into its wrapper function, under its own file name so stacks
  * name it (the wrapper shares the first line, so line numbers are the file's own).
  */
-const compileCjs = defineOp({
-  name: "module.compileCjs",
-  args: [arg.pathString],
-  syscall: "open",
-  permission: ([path], cx) => [{ kind: "fs", request: { op: "read", path: resolveGuestPath(cx.exec.cwd, path as string) } }],
-  ownCodeResult: true,
-  sync: (cx, _args, granted) => {
-    const path = granted.fsPath();
-    let source = readModuleSync(cx, path);
-    if (source.startsWith("#!")) source = "//" + source.slice(2);
-    return new GuestScript(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, path, false);
-  },
+const compileCjs = moduleFileOp("module.compileCjs", (source, path) => {
+  if (source.startsWith("#!")) source = "//" + source.slice(2);
+  return new GuestScript(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, path, false);
 });
 
 /** A JSON module's text (parsed by the guest, as Node does). */
-const readJson = defineOp({
-  name: "module.readJson",
-  args: [arg.pathString],
-  syscall: "open",
-  permission: ([path], cx) => [{ kind: "fs", request: { op: "read", path: resolveGuestPath(cx.exec.cwd, path as string) } }],
-  ownCodeResult: true,
-  sync: (cx, _args, granted) => readModuleSync(cx, granted.fsPath()),
-});
+const readJson = moduleFileOp("module.readJson", (source) => source);
 
 /** `require()` of an ES module (Node 22): evaluates it and hands back its namespace. */
-const requireEsm = defineOp({
-  name: "module.requireEsm",
-  args: [arg.pathString],
-  syscall: "open",
-  permission: ([path], cx) => [{ kind: "fs", request: { op: "read", path: resolveGuestPath(cx.exec.cwd, path as string) } }],
-  ownCodeResult: true,
-  sync: (cx, _args, granted) => new GuestModule(readModuleSync(cx, granted.fsPath()), granted.fsPath()),
-});
+const requireEsm = moduleFileOp("module.requireEsm", (source, path) => new GuestModule(source, path));
 
 export const moduleOps: Op[] = [unitSource, isBuiltin, builtinNames, resolveOp, compileCjs, readJson, requireEsm];

@@ -20,6 +20,7 @@ export const OS_DEFAULTS = Object.freeze({
 const info = defineOp({
   name: "os.info",
   args: [],
+  local: true,
   sync: (cx) => {
     const usage = cx.exec.memoryUsage();
     const total = cx.exec.memoryLimit;

@@ -7,6 +7,7 @@ const CHANNELS = { 1: "stdout", 2: "stderr" } as const;
 const write = defineOp({
   name: "stdio.write",
   args: [arg.integer, arg.string],
+  local: true,
   sync: (cx, [fd, text]) => {
     const channel = CHANNELS[fd as 1 | 2];
     if (!channel) return false;
@@ -23,6 +24,7 @@ const write = defineOp({
 const print = defineOp({
   name: "stdio.print",
   args: [arg.integer],
+  local: true,
   rest: arg.primitive,
   sync: (cx, args) => {
     const [fd, list] = args as unknown as [number, unknown[]];

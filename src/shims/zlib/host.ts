@@ -2,7 +2,8 @@
  * zlib ops, backed by the host's node:zlib. Output is always bounded: every call passes
  * `maxOutputLength` (the guest's own value, never above MAX_OUTPUT), so a decompression
  * bomb stops with ERR_BUFFER_TOO_LARGE after at most MAX_OUTPUT bytes instead of filling
- * host memory. Input is bounded by the bridge's payload limit.
+ * host memory. Input is bounded by the bridge's payload limit. Both ops are `local`
+ * (pure computation): in worker mode they run on the sandbox's own thread.
  */
 import * as zlib from "node:zlib";
 import * as arg from "../../runtime/bridge/decoders.js";
@@ -64,6 +65,7 @@ function guestError(e: unknown): unknown {
 const processOp = defineOp({
   name: "zlib.process",
   args: [mode, arg.bytes, arg.json(isOptions, "an object of numeric zlib options")],
+  local: true,
   sync: (_cx, args) => {
     const [m, data, opts] = args as [Mode, Uint8Array, Options];
     try {
@@ -88,6 +90,7 @@ const processOp = defineOp({
 const crc32 = defineOp({
   name: "zlib.crc32",
   args: [arg.bytes, arg.integer],
+  local: true,
   sync: (_cx, [data, value]) => {
     // Node 20.15+ has zlib.crc32; the table version keeps older hosts working.
     let c = ~value >>> 0;
