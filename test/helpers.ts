@@ -59,3 +59,17 @@ export function hostNode(
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A filesystem with only the async methods of `inner` (no `*Sync`): what a remote or
+ * database-backed VirtualFileSystem looks like.
+ */
+export function asyncOnlyFs<T extends object>(inner: T): T {
+  const only: Record<string, unknown> = {};
+  const keys = new Set([...Object.keys(inner), ...Object.getOwnPropertyNames(Object.getPrototypeOf(inner))]);
+  for (const key of keys) {
+    const v = (inner as Record<string, unknown>)[key];
+    if (typeof v === "function" && key !== "constructor" && !key.endsWith("Sync")) only[key] = (v as (...a: unknown[]) => unknown).bind(inner);
+  }
+  return only as T;
+}
