@@ -378,6 +378,7 @@ export class Execution {
   // -------------------------------------------------------------------------
 
   private get ended(): boolean {
+    if (!this.terminated && this.hooks.stopRequested?.()) this.terminated = true;
     return this.outcome !== undefined || this.halted || this.exitRequested !== undefined || this.terminated;
   }
 

@@ -128,6 +128,6 @@ export function encodeValue(ecx: EncodeCx, value: unknown, depth = 0): QuickJSHa
   }
 }
 
-function tooLargeResult(size: number, limit: number): OpError {
+export function tooLargeResult(size: number, limit: number): OpError {
   return OpError.node("ERR_SANDBOX_PAYLOAD_TOO_LARGE", `The operation's result is ${size} bytes, over the payload limit of ${limit} bytes`);
 }

@@ -6,6 +6,7 @@
  * async API: the guest's thread is the one that waits.
  */
 import { OPS } from "../../shims/index.js";
+import { tooLargeResult } from "../bridge/encode.js";
 import { OpError, toOpErrorRecord, type OpErrorRecord } from "../bridge/op-error.js";
 import { LocalOpRunner, OpFailure } from "../bridge/op-runner.js";
 import { createExecState, opContext } from "../exec-host.js";
@@ -28,6 +29,8 @@ export interface SessionOutcome {
   exportsJson?: string;
 }
 
+const EXITED: OpErrorRecord = { code: "ERR_SANDBOX_EXITED", message: "the sandbox is exiting" };
+
 /** Room for the worker's truncation marker beyond the output budget. */
 const MARKER_ROOM = 256;
 
@@ -38,9 +41,12 @@ export class HostSession {
   private readonly end: () => void;
   /** The guest's linear memory as last reported (process.memoryUsage on this side). */
   private mem = 0;
+  private readonly responseBytes: number;
   /** The synchronous call the worker is blocked on, if any. */
   private waiting: number | undefined;
   private closed = false;
+  /** The exec is being stopped: calls are answered at once with ERR_SANDBOX_EXITED. */
+  private stopping = false;
 
   constructor(
     readonly job: number,
@@ -49,6 +55,7 @@ export class HostSession {
     private readonly link: SessionLink,
   ) {
     // The worker already bounded the text and wrote the truncation marker.
+    this.responseBytes = rt.payloadLimits.responseBytes;
     this.output = new OutputCapture(rt.maxOutputBytes + MARKER_ROOM, ex.onStdio);
     const exec = createExecState({
       cwd: ex.cwd,
@@ -70,6 +77,11 @@ export class HostSession {
   /** Handles one message of this exec from the worker (calls, probes, output). */
   handle(m: FromWorker): void {
     if (this.closed) return;
+    if (this.stopping && (m.t === "call" || m.t === "probe")) {
+      if (m.t === "probe" || m.sync) this.waiting = m.id;
+      this.reply(m.id, m.t === "probe" || m.sync, { error: EXITED });
+      return;
+    }
     switch (m.t) {
       case "call":
         this.mem = m.mem;
@@ -91,9 +103,8 @@ export class HostSession {
    * waiting for host work that may never finish.
    */
   interrupt(): void {
-    if (this.waiting !== undefined) {
-      this.reply(this.waiting, true, { error: { code: "ERR_SANDBOX_EXITED", message: "the sandbox is exiting" } });
-    }
+    this.stopping = true;
+    if (this.waiting !== undefined) this.reply(this.waiting, true, { error: EXITED });
   }
 
   /** The exec is over: release its host resources. Late replies are dropped. */
@@ -107,7 +118,14 @@ export class HostSession {
     const op = OPS.get(name);
     if (!op || op.local) return { error: toOpErrorRecord(OpError.node("ERR_SANDBOX_UNKNOWN_OP", `unknown operation ${JSON.stringify(name)}`)) };
     try {
-      return { value: toWire(await this.runner.runAsync(op, fromWire(args) as unknown[])) };
+      const value = await this.runner.runAsync(op, fromWire(args) as unknown[]);
+      // Refuse an oversized result here, before it is copied to the other thread (the
+      // guest's side checks again, nested values included, when it builds the value).
+      const size = typeof value === "string" ? value.length : value instanceof Uint8Array ? value.byteLength : 0;
+      if (!op.ownCodeResult && size > this.responseBytes) {
+        throw tooLargeResult(size, this.responseBytes);
+      }
+      return { value: toWire(value) };
     } catch (e) {
       return { error: e instanceof OpFailure ? e.record : toOpErrorRecord(e) };
     }
