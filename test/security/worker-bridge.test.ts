@@ -82,11 +82,13 @@ describe("worker mode's crossing", () => {
     const shared = new Uint8Array([1, 2, 3]);
     const base = asyncOnlyFs(createInMemoryFileSystem());
     await base.writeFile("/f", "abc");
-    const rt = new NodeRuntime({ workerPool: pool, systemDriver: createNodeDriver({ filesystem: { ...base, readFile: async () => shared }, permissions: allowAll }) });
-    const p = rt.exec("const b = require('fs').readFileSync('/f'); setTimeout(() => console.log([...b].join(',')), 50)");
-    await new Promise((r) => setTimeout(r, 20));
-    shared[0] = 99;
-    const r = await p;
+    // The host changes its buffer right after handing it over.
+    const readFile = async () => {
+      setTimeout(() => (shared[0] = 99), 0);
+      return shared;
+    };
+    const rt = new NodeRuntime({ workerPool: pool, systemDriver: createNodeDriver({ filesystem: { ...base, readFile }, permissions: allowAll }) });
+    const r = await rt.exec("const b = require('fs').readFileSync('/f'); setTimeout(() => console.log([...b].join(',')), 50)");
     rt.dispose();
     expect(r.stdout).toBe("1,2,3\n");
   });
