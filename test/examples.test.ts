@@ -31,6 +31,7 @@ const expected: Record<string, (out: string) => void> = {
   "seed-module-access.mjs": (out) => expect(out).toBe("memfs package visible: true\nwrite: EACCES\n"),
   "seed-child-processes.mjs": (out) => expect(out).toBe("rm: EACCES\nchild says: hello from a child\nchild exited 0\n"),
   "seed-process-os-config.mjs": (out) => expect(out).toBe("/app production sk-...\nlinux x64\n"),
+  "worker-mode.mjs": (out) => expect(out).toBe("hello, worker\nspin: exit code 124, host timer ticked meanwhile\n"),
 };
 
 describe("examples", () => {
