@@ -103,6 +103,8 @@ export class Execution {
   private wake: (() => void) | undefined;
   private readonly startWall = Date.now();
   private readonly growFailuresAtStart: number;
+  /** The entry ES module's evaluation promise, until it settles (see checkEntryModule). */
+  private entryModule: QuickJSHandle | undefined;
   /** The prelude compiled ahead of time in the prepared context, if there was one. */
   private preparedPrelude: QuickJSHandle | undefined;
 
@@ -148,13 +150,17 @@ export class Execution {
       if (!this.ended) {
         if (kind === "script" && !(await this.looksLikeModule(code))) this.evalScript(code);
         else moduleHandle = await this.evalModule(code);
-        if (kind === "script") {
-          moduleHandle?.dispose();
-          moduleHandle = undefined;
-        }
+        this.entryModule = moduleHandle;
       }
       await this.loop();
-      if (moduleHandle && !this.ended) exportsJson = this.moduleExports(moduleHandle);
+      if (moduleHandle && !this.ended) {
+        if (kind === "module") exportsJson = this.moduleExports(moduleHandle);
+        else {
+          const settled = this.moduleSettled(moduleHandle);
+          if (settled?.owned) settled.ns.dispose();
+        }
+      }
+      this.entryModule = undefined;
       moduleHandle?.dispose();
       this.finish();
     } catch (e) {
@@ -346,8 +352,12 @@ export class Execution {
     return isModule;
   }
 
-  /** The module's exports as tagged JSON (revived on the caller's side: export-copy.ts). */
-  private moduleExports(handle: QuickJSHandle): string | undefined {
+  /**
+   * The entry module's evaluation promise once the loop is done: a top-level await that
+   * never settled ends the run with 13, a rejection as an uncaught error (as in Node).
+   * Returns the namespace (to be freed by the caller) when it was fulfilled.
+   */
+  private moduleSettled(handle: QuickJSHandle): { ns: QuickJSHandle; owned: boolean } | undefined {
     const state = this.context.getPromiseState(handle);
     if (state.type === "pending") {
       this.end(13, "Warning: Detected unsettled top-level await: the module's top-level await never finished");
@@ -358,7 +368,32 @@ export class Execution {
       state.error.dispose();
       return undefined;
     }
-    const ns = state.value;
+    return { ns: state.value, owned: !state.notAPromise };
+  }
+
+  /**
+   * Checked as the loop turns: the entry module's top-level await rejected, which ends
+   * the run at once as an uncaught error, as in Node (a pending timer does not delay it).
+   */
+  private checkEntryModule(): void {
+    const handle = this.entryModule;
+    if (!handle) return;
+    const state = this.context.getPromiseState(handle);
+    if (state.type === "pending") return;
+    this.entryModule = undefined;
+    if (state.type === "rejected") {
+      this.handleGuestError(state.error, "uncaughtException");
+      state.error.dispose();
+    } else if (!state.notAPromise) {
+      state.value.dispose();
+    }
+  }
+
+  /** The module's exports as tagged JSON (revived on the caller's side: export-copy.ts). */
+  private moduleExports(handle: QuickJSHandle): string | undefined {
+    const settled = this.moduleSettled(handle);
+    if (!settled) return undefined;
+    const { ns, owned } = settled;
     try {
       const text = this.callGuest(this.dispatcher().serialize, ns);
       if (!text) return undefined;
@@ -369,7 +404,7 @@ export class Execution {
       if (json === undefined) this.end(ExitCode.UNCAUGHT, MALFORMED_EXPORTS);
       return json;
     } finally {
-      if (!state.notAPromise) ns.dispose();
+      if (owned) ns.dispose();
     }
   }
 
@@ -386,6 +421,8 @@ export class Execution {
     let spins = 0;
     while (!this.ended) {
       this.drainMicrotasks();
+      if (this.ended) break;
+      this.checkEntryModule();
       if (this.ended) break;
       const c = this.completions.shift();
       if (c) {

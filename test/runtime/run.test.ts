@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runOnce } from "../helpers.js";
+import { execOnce, runOnce } from "../helpers.js";
 
 describe("run() returns a copy of the module's exports", () => {
   it("copies primitives, plain objects, arrays, Dates, Maps, Sets, typed arrays and errors", async () => {
@@ -73,5 +73,26 @@ describe("run() returns a copy of the module's exports", () => {
   it("waits for timers the module started, like Node's event loop", async () => {
     const r = await runOnce(`export let v = 1; setTimeout(() => console.log("timer ran"), 5);`);
     expect(r).toMatchObject({ code: 0, stdout: "timer ran\n" });
+  });
+});
+
+describe("an ES module's top-level await, as Node ends it", () => {
+  it("exec: a rejection ends the run with 1 at once, not after pending timers", async () => {
+    const r = await execOnce("setTimeout(() => console.log('late'), 5000); await new Promise((_, no) => setTimeout(() => no(new Error('early')), 10));", {}, { filePath: "/app/main.mjs" });
+    expect(r.code).toBe(1);
+    expect(r.errorMessage).toMatch(/^Error: early\n    at .*file:\/\/\/app\/main\.mjs:1/);
+    expect(r.stdout).toBe("");
+  });
+
+  it("exec: an await that never settles ends with 13", async () => {
+    const r = await execOnce("await new Promise(() => {})", {}, { filePath: "/app/main.mjs" });
+    expect(r).toMatchObject({ code: 13, errorMessage: expect.stringMatching(/unsettled top-level await/) });
+  });
+
+  it("run: a rejection ends the run with 1 and no exports", async () => {
+    const r = await runOnce("await Promise.reject(new RangeError('no')); export default 1");
+    expect(r.code).toBe(1);
+    expect(r.errorMessage).toMatch(/^RangeError: no/);
+    expect(r.exports).toBeUndefined();
   });
 });

@@ -2,8 +2,11 @@
  * Worker mode: the same guest world as in-process, with guest code on a pool of worker
  * threads and host ops served on this thread.
  */
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { allowAll, createInMemoryFileSystem, createNodeDriver, NodeRuntime, WorkerPool } from "../../../src/index.js";
+import { allowAll, createInMemoryFileSystem, createNodeCommandExecutor, createNodeDriver, NodeRuntime, WorkerPool } from "../../../src/index.js";
 import type { StdioEvent } from "../../../src/index.js";
 
 const pool = new WorkerPool({ size: 2 });
@@ -97,6 +100,40 @@ describe("worker mode: the guest world", () => {
     const r = await rt.exec("try { require('fs').writeFileSync('/x', 'y') } catch (e) { console.log(e.code) }");
     rt.dispose();
     expect(r.stdout).toBe("EACCES\n");
+  });
+});
+
+describe("worker mode: network and child processes", () => {
+  it("fetches from a loopback server and runs a child process", async () => {
+    const server = createServer((req, res) => res.end(`pong ${req.url}`)).listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const port = (server.address() as AddressInfo).port;
+    const rt = runtime({
+      systemDriver: createNodeDriver({ permissions: allowAll, useDefaultNetwork: true, loopbackExemptPorts: [port], commandExecutor: createNodeCommandExecutor() }),
+    });
+    const r = await rt.exec(`
+      import { execFile } from 'node:child_process';
+      const text = await (await fetch('http://127.0.0.1:${port}/x')).text();
+      const out = await new Promise((resolve) => execFile('echo', ['child'], (e, so) => resolve(so.trim())));
+      console.log(text, out);
+    `, { filePath: "/app/main.mjs" });
+    rt.dispose();
+    server.close();
+    expect(r).toEqual({ code: 0, stdout: "pong /x child\n", stderr: "" });
+  });
+
+  it("serves host requests from a guest http server", async () => {
+    const rt = runtime({ systemDriver: createNodeDriver({ permissions: allowAll, useDefaultNetwork: true }) });
+    let answer = "";
+    const r = await rt.exec("const s = require('http').createServer((q, a) => { a.end('guest says hi'); s.close() }).listen(0, () => console.log('port', s.address().port))", {
+      onStdio: async (e) => {
+        const m = /port (\d+)/.exec(e.message);
+        if (m) answer = await (await fetch(`http://127.0.0.1:${m[1]}/`)).text();
+      },
+    });
+    rt.dispose();
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+    expect(answer).toBe("guest says hi");
   });
 });
 
@@ -208,6 +245,13 @@ describe("worker mode: the pool", () => {
     expect(results.map((r) => r.code)).toEqual([124, 124]);
     // ~40 ticks fit in 400 ms; in-process the loop would get none while the guest spins.
     expect(ticks).toBeGreaterThan(10);
+  });
+
+  it('mode: "worker" runs on the shared pool', async () => {
+    const rt = new NodeRuntime({ mode: "worker" });
+    const r = await rt.exec("console.log(require('os').platform())");
+    rt.dispose();
+    expect(r).toMatchObject({ code: 0, stdout: "linux\n" });
   });
 
   it("validates its options", () => {
