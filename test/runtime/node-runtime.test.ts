@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { NodeRuntime, createNodeDriver, createQuickJSRuntimeDriverFactory, errors, allowAll } from "../../src/index.js";
 
@@ -141,5 +142,21 @@ describe("lifecycle", () => {
     let last;
     for (let i = 0; i < 2000; i++) last = await rt.exec(`console.log(${i})`);
     expect(last).toMatchObject({ code: 0, stdout: "1999\n" });
+  });
+});
+
+describe("many sandboxes in a row", () => {
+  it("gives disposed sandboxes' memory back even in a loop that never yields to the event loop", () => {
+    // Each sandbox reserves a WebAssembly memory of at least 16 MiB. V8 releases the
+    // memory of disposed ones only from a task; without a turn of the event loop per new
+    // sandbox, 300 of them held 4.8 GB of reservations here. Run as a user would, in plain
+    // Node against the built package (vitest's module loader yields on its own).
+    const script = `
+      import { NodeRuntime } from ${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)};
+      const before = process.memoryUsage().external;
+      for (let i = 0; i < 300; i++) { const rt = new NodeRuntime(); await rt.exec("1"); rt.dispose(); }
+      console.log(process.memoryUsage().external - before);`;
+    const grown = Number(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 }));
+    expect(grown).toBeLessThan(1024 * 1024 * 1024);
   });
 });
