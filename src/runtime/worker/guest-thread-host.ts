@@ -117,23 +117,18 @@ class RemoteOpRunner implements OpRunner {
   ) {}
 
   runSync(op: Op, args: unknown[]): unknown {
-    const reply = this.wire.callSync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: wireArgs(args), sync: true, mem: this.mem() });
+    const reply = this.wire.callSync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: toWire(args) as unknown[], sync: true, mem: this.mem() });
     if (reply.error) throw new OpFailure(reply.error);
     return fromWire(reply.value);
   }
 
   runAsync(op: Op, args: unknown[]): Promise<unknown> {
-    return this.wire.callAsync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: wireArgs(args), sync: false, mem: this.mem() });
+    return this.wire.callAsync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: toWire(args) as unknown[], sync: false, mem: this.mem() });
   }
 
   private mem(): number {
     return this.facts.memoryUsage().rss;
   }
-}
-
-function wireArgs(args: unknown[]): unknown[] {
-  const out = toWire(args) as unknown[];
-  return out;
 }
 
 /**
