@@ -93,7 +93,9 @@ class Slot {
     this.f64 = new Float64Array(control);
     const { port1, port2 } = new MessageChannel();
     this.syncPort = port1;
-    const worker = new Worker(this.url, { workerData: { control, syncPort: port2 }, transferList: [port2] });
+    // No execArgv: the caller's flags (`--input-type`, `--eval`, loaders) are for its own
+    // entry script and can keep a worker from starting at all.
+    const worker = new Worker(this.url, { workerData: { control, syncPort: port2 }, transferList: [port2], execArgv: [] });
     this.worker = worker;
     this.ready = false;
     worker.unref();

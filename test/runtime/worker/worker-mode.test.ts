@@ -2,6 +2,7 @@
  * Worker mode: the same guest world as in-process, with guest code on a pool of worker
  * threads and host ops served on this thread.
  */
+import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -252,6 +253,16 @@ describe("worker mode: the pool", () => {
     const r = await rt.exec("console.log(require('os').platform())");
     rt.dispose();
     expect(r).toMatchObject({ code: 0, stdout: "linux\n" });
+  });
+
+  it("starts its workers whatever flags the host process was started with (node -e, --input-type)", () => {
+    const script = `
+      import { NodeRuntime, WorkerPool } from ${JSON.stringify(new URL("../../../dist/index.js", import.meta.url).href)};
+      const pool = new WorkerPool({ size: 1 });
+      const r = await new NodeRuntime({ workerPool: pool }).exec("console.log(6 * 7)");
+      console.log(r.code, r.stdout.trim());
+      await pool.close();`;
+    expect(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 30_000 })).toBe("0 42\n");
   });
 
   it("validates its options", () => {
