@@ -13,7 +13,7 @@ import { OpError } from "../bridge/op-error.js";
 import { LocalOpRunner, OpFailure, type OpRunner } from "../bridge/op-runner.js";
 import { createExecState, type ExecHost, type HostFactory, type SandboxFacts } from "../exec-host.js";
 import { OutputCapture } from "../stdio.js";
-import { DEADLINE, fromWire, STOP_JOB, SYNC_FLAG, toWire, type FromWorker, type ProbeWhat, type SyncReply, type ToWorker, type WorkerExecConfig } from "./protocol.js";
+import { DEADLINE, fromWire, RUNNING_JOB, STOP_BASE, SYNC_FLAG, toWire, type FromWorker, type ProbeWhat, type SyncReply, type ToWorker, type WorkerExecConfig } from "./protocol.js";
 
 /** Now as epoch milliseconds, comparable across threads. */
 export function epochNow(): number {
@@ -25,7 +25,7 @@ export class GuestThreadWire {
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private readonly pending = new Map<number, { job: number; resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   /** The deadline put aside while this thread waits for the caller's thread. */
   private paused = 0;
 
@@ -34,7 +34,7 @@ export class GuestThreadWire {
     private readonly syncPort: MessagePort,
     control: SharedArrayBuffer,
   ) {
-    this.i32 = new Int32Array(control, 0, 2);
+    this.i32 = new Int32Array(control, 0, DEADLINE * 2);
     this.f64 = new Float64Array(control);
   }
 
@@ -60,9 +60,9 @@ export class GuestThreadWire {
   }
 
   /** Sends a call whose reply arrives as a "done" message. */
-  callAsync(msg: FromWorker & { id: number }): Promise<unknown> {
+  callAsync(msg: FromWorker & { id: number; job: number }): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      this.pending.set(msg.id, { resolve, reject });
+      this.pending.set(msg.id, { job: msg.job, resolve, reject });
       this.port.postMessage(msg);
     });
   }
@@ -79,17 +79,19 @@ export class GuestThreadWire {
     else p.resolve(fromWire(m.value));
   }
 
-  /** Drops calls of an exec that ended: their replies, if any come, are ignored. */
-  forgetPending(): void {
-    this.pending.clear();
+  /** Drops the calls of an exec that ended: their replies, if any come, are ignored. */
+  forgetPending(job: number): void {
+    for (const [id, p] of this.pending) if (p.job === job) this.pending.delete(id);
   }
 
-  stopRequested(job: number): boolean {
-    return Atomics.load(this.i32, STOP_JOB) === job;
+  stopRequested(job: number, stopSlot: number): boolean {
+    return Atomics.load(this.i32, STOP_BASE + stopSlot) === job;
   }
 
-  setDeadline(epochMs: number): void {
-    this.f64[DEADLINE] = epochMs;
+  /** Guest code of `job` starts (with its CPU deadline) or stops running (job 0, deadline 0). */
+  setRunning(job: number, deadlineEpochMs: number): void {
+    Atomics.store(this.i32, RUNNING_JOB, job);
+    this.f64[DEADLINE] = deadlineEpochMs;
   }
 
   private pauseDeadline(): void {

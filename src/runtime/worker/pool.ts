@@ -3,9 +3,10 @@
  * a guest that burns CPU never blocks the caller's event loop; host ops cross back to
  * the caller's thread (host-session.ts), where permission callbacks and adapters run.
  *
- * Each worker runs one exec at a time. A runtime keeps its sandbox on the worker that
- * last ran it (its home), so a warm exec stays warm; when the home is busy and another
- * worker is idle, the exec moves there and starts a fresh sandbox rather than wait.
+ * Each worker holds `execsPerWorker` execs at once (default one). A runtime keeps its
+ * sandbox on the worker that last ran it (its home), so a warm exec stays warm; when the
+ * home is full and another worker has room, the exec moves there and starts a fresh
+ * sandbox rather than wait.
  *
  * A watchdog reads each worker's CPU deadline (written by the guest's thread around
  * guest code) and, when a guest overstays it — a long native builtin the interpreter's
@@ -19,11 +20,17 @@ import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { ExitCode } from "../exit-codes.js";
 import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "../options.js";
 import { HostSession, type SessionOutcome } from "./host-session.js";
-import { CONTROL_BYTES, DEADLINE, STOP_JOB, SYNC_FLAG, type FromWorker, type ToWorker, type WorkerExecConfig } from "./protocol.js";
+import { CONTROL_BYTES, DEADLINE, MAX_EXECS_PER_WORKER, RUNNING_JOB, STOP_BASE, SYNC_FLAG, type FromWorker, type ToWorker, type WorkerExecConfig } from "./protocol.js";
 
 export interface WorkerPoolOptions {
   /** Worker threads; default: the number of cores (`os.availableParallelism()`). */
   size?: number;
+  /**
+   * Execs one worker holds at once (default 1). More lets guests that mostly wait (on
+   * timers, the network, child processes) share a worker; they take turns on its thread.
+   * The price: when the watchdog stops a worker, the other execs on it end too (code 70).
+   */
+  execsPerWorker?: number;
 }
 
 /** What the caller gets back for one exec: its outcome, and a way to stop it. */
@@ -52,6 +59,8 @@ interface Job {
   resolve: (o: SessionOutcome & { stdout: string; stderr: string }) => void;
   reject: (e: unknown) => void;
   stopAt?: number;
+  /** This exec's stop word on its worker (see protocol.ts). */
+  stopSlot: number;
   done: boolean;
 }
 
@@ -76,20 +85,26 @@ class Slot {
   private i32!: Int32Array;
   private f64!: Float64Array;
   private syncPort!: MessagePort;
-  job: Job | undefined;
+  /** The execs this worker holds, by job id. */
+  readonly jobs = new Map<number, Job>();
   /** Runtimes whose sandbox lives on this worker. */
   readonly homes = new Set<number>();
 
   constructor(
     private readonly pool: WorkerPool,
     private readonly url: URL,
+    readonly capacity: number,
   ) {
     this.start();
   }
 
+  get full(): boolean {
+    return this.jobs.size >= this.capacity;
+  }
+
   private start(): Worker {
     const control = new SharedArrayBuffer(CONTROL_BYTES);
-    this.i32 = new Int32Array(control, 0, 2);
+    this.i32 = new Int32Array(control, 0, DEADLINE * 2);
     this.f64 = new Float64Array(control);
     const { port1, port2 } = new MessageChannel();
     this.syncPort = port1;
@@ -112,9 +127,11 @@ class Slot {
   }
 
   run(job: Job): void {
-    this.job = job;
-    Atomics.store(this.i32, STOP_JOB, 0);
-    this.f64[DEADLINE] = 0;
+    const used = new Set([...this.jobs.values()].map((j) => j.stopSlot));
+    job.stopSlot = 0;
+    while (used.has(job.stopSlot)) job.stopSlot++;
+    this.jobs.set(job.id, job);
+    Atomics.store(this.i32, STOP_BASE + job.stopSlot, 0);
     job.session = new HostSession(job.id, job.rt, job.ex, {
       post: (msg) => this.post(msg),
       replySync: (reply) => {
@@ -124,7 +141,7 @@ class Slot {
       },
     });
     (this.worker ?? this.start()).ref();
-    this.post({ t: "exec", job: job.id, runtime: job.runtime, kind: job.kind, code: job.code, config: job.config });
+    this.post({ t: "exec", job: job.id, runtime: job.runtime, kind: job.kind, code: job.code, config: job.config, stopSlot: job.stopSlot });
   }
 
   post(msg: ToWorker): void {
@@ -132,32 +149,37 @@ class Slot {
   }
 
   stop(job: Job): void {
-    if (this.job !== job) return;
+    if (this.jobs.get(job.id) !== job) return;
     job.stopAt ??= Date.now();
-    Atomics.store(this.i32, STOP_JOB, job.id);
+    Atomics.store(this.i32, STOP_BASE + job.stopSlot, job.id);
     job.session?.interrupt();
     this.post({ t: "stop", job: job.id });
   }
 
   /** Called by the watchdog. */
   check(now: number): void {
-    const job = this.job;
-    if (!job) return;
+    if (this.jobs.size === 0) return;
     const deadline = this.f64[DEADLINE]!;
-    if (deadline > 0 && now > deadline + WATCHDOG_GRACE_MS) {
-      this.replace({ code: ExitCode.CPU_TIME_LIMIT, errorMessage: `CPU time limit of ${job.config.cpuTimeLimitMs} ms exceeded (the watchdog stopped the sandbox's worker)` });
-    } else if (job.stopAt !== undefined && now - job.stopAt > STOP_GRACE_MS) {
-      this.replace({ code: ExitCode.TERMINATED, errorMessage: "the run was terminated" });
+    const running = this.jobs.get(Atomics.load(this.i32, RUNNING_JOB));
+    if (running && deadline > 0 && now > deadline + WATCHDOG_GRACE_MS) {
+      this.replace(running, { code: ExitCode.CPU_TIME_LIMIT, errorMessage: `CPU time limit of ${running.config.cpuTimeLimitMs} ms exceeded (the watchdog stopped the sandbox's worker)` });
+      return;
+    }
+    for (const job of this.jobs.values()) {
+      if (job.stopAt !== undefined && now - job.stopAt > STOP_GRACE_MS) {
+        this.replace(job, { code: ExitCode.TERMINATED, errorMessage: "the run was terminated" });
+        return;
+      }
     }
   }
 
   private onMessage(m: FromWorker): void {
-    const job = this.job;
     if (m.t === "ready") {
       this.ready = true;
       return;
     }
-    if (!job || m.job !== job.id) return;
+    const job = this.jobs.get(m.job);
+    if (!job) return;
     if (m.t === "result") this.finish(job, m.outcome);
     else if (m.t === "failed") this.finish(job, undefined, new Error(m.message));
     else job.session?.handle(m);
@@ -166,8 +188,8 @@ class Slot {
   private finish(job: Job, outcome: SessionOutcome | undefined, error?: unknown): void {
     if (job.done) return;
     job.done = true;
-    this.job = undefined;
-    this.worker?.unref();
+    this.jobs.delete(job.id);
+    if (this.jobs.size === 0) this.worker?.unref();
     const session = job.session!;
     session.close();
     if (outcome) job.resolve({ ...outcome, stdout: session.output.stdout, stderr: session.output.stderr });
@@ -176,11 +198,12 @@ class Slot {
   }
 
   /**
-   * Ends the running exec with `outcome` and terminates the worker; a worker that had
-   * started fine is replaced at once (one that never started is retried on the next exec).
+   * Ends `culprit` with `outcome` — and every other exec on this worker with code 70 —
+   * and terminates the worker; a worker that had started fine is replaced at once (one
+   * that never started is retried on the next exec).
    */
-  private replace(outcome: SessionOutcome | Error): void {
-    const job = this.job;
+  private replace(culprit: Job | undefined, outcome: SessionOutcome | Error): void {
+    const jobs = [...this.jobs.values()];
     const old = this.worker;
     const wasReady = this.ready;
     this.worker = undefined;
@@ -188,15 +211,20 @@ class Slot {
     this.homes.clear();
     void old?.terminate();
     if (wasReady) this.start();
-    if (job) {
-      if (outcome instanceof Error) this.finish(job, undefined, outcome);
-      else this.finish(job, outcome);
+    const bystander: SessionOutcome = {
+      code: ExitCode.INTERNAL_ERROR,
+      errorMessage: "another exec on the same worker thread overran its CPU budget or hung, and the worker was stopped; this run ended with it",
+    };
+    for (const job of jobs) {
+      const o = job === culprit || culprit === undefined ? outcome : bystander;
+      if (o instanceof Error) this.finish(job, undefined, o);
+      else this.finish(job, o);
     }
   }
 
   private crashed(why: string): void {
-    if (!this.ready) this.replace(new Error(`quicksand: a sandbox worker failed to start (${why})`));
-    else this.replace({ code: ExitCode.INTERNAL_ERROR, errorMessage: `${why}; the sandbox has been discarded` });
+    if (!this.ready) this.replace(undefined, new Error(`quicksand: a sandbox worker failed to start (${why})`));
+    else this.replace(undefined, { code: ExitCode.INTERNAL_ERROR, errorMessage: `${why}; the sandbox has been discarded` });
   }
 
   async close(): Promise<void> {
@@ -208,6 +236,7 @@ class Slot {
 
 export class WorkerPool {
   readonly #size: number;
+  readonly #execsPerWorker: number;
   #slots: Slot[] | undefined;
   readonly #queue: Job[] = [];
   readonly #home = new Map<number, Slot>();
@@ -216,10 +245,15 @@ export class WorkerPool {
 
   constructor(options: WorkerPoolOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("WorkerPool: options must be an object");
-    for (const k of Object.keys(options)) if (k !== "size") throw new TypeError(`WorkerPool: unknown option "${k}"; valid options are size`);
+    for (const k of Object.keys(options)) if (k !== "size" && k !== "execsPerWorker") throw new TypeError(`WorkerPool: unknown option "${k}"; valid options are size, execsPerWorker`);
     const size = options.size ?? availableParallelism();
     if (!Number.isInteger(size) || size < 1 || size > 256) throw new TypeError(`WorkerPool: size must be an integer from 1 to 256, got ${String(size)}`);
+    const per = options.execsPerWorker ?? 1;
+    if (!Number.isInteger(per) || per < 1 || per > MAX_EXECS_PER_WORKER) {
+      throw new TypeError(`WorkerPool: execsPerWorker must be an integer from 1 to ${MAX_EXECS_PER_WORKER}, got ${String(per)}`);
+    }
     this.#size = size;
+    this.#execsPerWorker = per;
   }
 
   /** Worker threads in the pool. */
@@ -239,8 +273,8 @@ export class WorkerPool {
     for (const job of this.#queue.splice(0)) job.resolve({ code: ExitCode.TERMINATED, errorMessage: "the worker pool was closed", stdout: "", stderr: "" });
     const slots = this.#slots ?? [];
     for (const s of slots) {
-      const job = s.job;
-      if (job && !job.done) {
+      for (const job of s.jobs.values()) {
+        if (job.done) continue;
         job.done = true;
         job.session?.close();
         job.resolve({ code: ExitCode.TERMINATED, errorMessage: "the worker pool was closed", stdout: job.session?.output.stdout ?? "", stderr: job.session?.output.stderr ?? "" });
@@ -258,7 +292,7 @@ export class WorkerPool {
   submit(runtime: number, rt: ResolvedRuntimeOptions, ex: ResolvedExecOptions, kind: "script" | "module", code: string, perfOriginEpochMs: number): PoolRun {
     let job!: Job;
     const result = new Promise<SessionOutcome & { stdout: string; stderr: string }>((resolve, reject) => {
-      job = { id: nextJob++, runtime, kind, code, config: execConfig(rt, ex, perfOriginEpochMs), rt, ex, resolve, reject, done: false };
+      job = { id: nextJob++, runtime, kind, code, config: execConfig(rt, ex, perfOriginEpochMs), rt, ex, resolve, reject, stopSlot: 0, done: false };
     });
     if (this.#closed) {
       job.resolve({ code: ExitCode.TERMINATED, errorMessage: "the worker pool was closed", stdout: "", stderr: "" });
@@ -276,7 +310,7 @@ export class WorkerPool {
           job.resolve({ code: ExitCode.TERMINATED, errorMessage: "the run was terminated", stdout: "", stderr: "" });
           return;
         }
-        this.#slots?.find((s) => s.job === job)?.stop(job);
+        this.#slots?.find((s) => s.jobs.get(job.id) === job)?.stop(job);
       },
     };
   }
@@ -304,32 +338,38 @@ export class WorkerPool {
     if (this.#closed || this.#queue.length === 0) return;
     this.#slots ??= this.#startSlots();
     for (const slot of this.#slots) {
-      if (slot.job || this.#queue.length === 0) continue;
-      const i = this.#pick(slot);
-      if (i < 0) continue;
-      const [job] = this.#queue.splice(i, 1);
-      const home = this.#home.get(job!.runtime);
-      if (home !== slot) {
-        if (home) {
-          home.homes.delete(job!.runtime);
-          home.post({ t: "drop", runtime: job!.runtime });
-        }
-        this.#home.set(job!.runtime, slot);
-        slot.homes.add(job!.runtime);
+      while (!slot.full && this.#queue.length > 0) {
+        const i = this.#pick(slot);
+        if (i < 0) break;
+        const job = this.#queue.splice(i, 1)[0]!;
+        this.#moveHome(job.runtime, slot);
+        slot.run(job);
       }
-      slot.run(job!);
     }
     this.#watch();
   }
 
-  /** The exec an idle worker takes: one whose sandbox it holds, else one whose home is busy or unknown. */
+  /** The runtime's sandbox will live on `slot`; the one on its old home is dropped. */
+  #moveHome(runtime: number, slot: Slot): void {
+    const home = this.#home.get(runtime);
+    if (home === slot) return;
+    if (home) {
+      home.homes.delete(runtime);
+      home.post({ t: "drop", runtime });
+    }
+    this.#home.set(runtime, slot);
+    slot.homes.add(runtime);
+  }
+
+
+  /** The exec a worker with room takes: one whose sandbox it holds, else one whose home is full or unknown. */
   #pick(slot: Slot): number {
     const n = Math.min(this.#queue.length, AFFINITY_SCAN);
     let fallback = -1;
     for (let i = 0; i < n; i++) {
       const home = this.#home.get(this.#queue[i]!.runtime);
       if (home === slot) return i;
-      if (fallback < 0 && (!home || home.job)) fallback = i;
+      if (fallback < 0 && (!home || home.full)) fallback = i;
     }
     if (fallback < 0 && this.#queue.length > n) fallback = 0;
     return fallback;
@@ -337,7 +377,7 @@ export class WorkerPool {
 
   #startSlots(): Slot[] {
     const url = workerUrl();
-    return Array.from({ length: this.#size }, () => new Slot(this, url));
+    return Array.from({ length: this.#size }, () => new Slot(this, url, this.#execsPerWorker));
   }
 
   #watch(): void {
@@ -347,7 +387,7 @@ export class WorkerPool {
       let busy = false;
       for (const s of this.#slots ?? []) {
         s.check(now);
-        if (s.job) busy = true;
+        if (s.jobs.size > 0) busy = true;
       }
       if (!busy && this.#queue.length === 0) {
         clearInterval(this.#watchdog);

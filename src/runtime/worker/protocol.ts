@@ -14,13 +14,17 @@ import type { StdioChannel } from "../stdio.js";
 import type { TimingMitigation } from "../options.js";
 import type { WasmVariantName } from "../../wasm/variants.js";
 
-/** Int32 slots of the control words. */
+/** Most execs one worker may hold at once (WorkerPoolOptions.execsPerWorker). */
+export const MAX_EXECS_PER_WORKER = 64;
+/** Int32 slot: a reply to the pending synchronous call is ready. */
 export const SYNC_FLAG = 0;
-/** The job id the caller's thread wants stopped (0: none). */
-export const STOP_JOB = 1;
+/** Int32 slot: the job whose guest code is running now (0: none). */
+export const RUNNING_JOB = 1;
+/** Int32 slots from here, one per exec the worker holds: the job id when the caller wants that exec stopped. */
+export const STOP_BASE = 2;
 /** Float64 slot (after the Int32 slots): when the running guest's CPU budget runs out, as epoch ms; 0 when no guest code runs. */
-export const DEADLINE = 1;
-export const CONTROL_BYTES = 16;
+export const DEADLINE = Math.ceil(((STOP_BASE + MAX_EXECS_PER_WORKER) * 4) / 8);
+export const CONTROL_BYTES = (DEADLINE + 1) * 8;
 
 /** Everything the guest's thread needs to run one exec (the driver stays behind). */
 export interface WorkerExecConfig {
@@ -41,7 +45,7 @@ export interface WorkerExecConfig {
 }
 
 export type ToWorker =
-  | { t: "exec"; job: number; runtime: number; kind: "script" | "module"; code: string; config: WorkerExecConfig }
+  | { t: "exec"; job: number; runtime: number; kind: "script" | "module"; code: string; config: WorkerExecConfig; stopSlot: number }
   | { t: "done"; job: number; id: number; value?: unknown; error?: OpErrorRecord }
   | { t: "exit"; job: number; code: number }
   | { t: "stop"; job: number }

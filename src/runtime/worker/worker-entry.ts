@@ -1,7 +1,9 @@
 /**
  * A sandbox worker: the thread a WorkerPool runs guest code on. It keeps one Sandbox
- * (WebAssembly instance) per runtime that runs here, and runs one exec at a time with
- * the same Execution as in-process, over a guest-thread host (guest-thread-host.ts).
+ * (WebAssembly instance) per runtime that runs here, and runs each exec with the same
+ * Execution as in-process, over a guest-thread host (guest-thread-host.ts). It holds as
+ * many execs at once as the pool gives it (execsPerWorker); they take turns on this
+ * thread whenever one waits.
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { OPS } from "../../shims/index.js";
@@ -22,7 +24,13 @@ const port = parentPort!;
 const data = workerData as WorkerData;
 const wire = new GuestThreadWire(port, data.syncPort, data.control);
 const sandboxes = new Map<number, Sandbox>();
-let current: { job: number; runtime: number; execution?: Execution; facts?: SandboxFacts; stopped: boolean } | undefined;
+interface Running {
+  runtime: number;
+  execution?: Execution;
+  facts?: SandboxFacts;
+  stopped: boolean;
+}
+const running = new Map<number, Running>();
 
 port.on("message", (m: ToWorker) => {
   switch (m.t) {
@@ -30,23 +38,30 @@ port.on("message", (m: ToWorker) => {
       void run(m);
       return;
     case "done":
-      if (current?.job === m.job) wire.settle(m);
+      if (running.has(m.job)) wire.settle(m);
       return;
     case "exit":
-      if (current?.job === m.job) current.facts?.exit(m.code);
+      running.get(m.job)?.facts?.exit(m.code);
       return;
-    case "stop":
-      if (current?.job === m.job) {
-        current.stopped = true;
-        current.execution?.terminate();
+    case "stop": {
+      const r = running.get(m.job);
+      if (r) {
+        r.stopped = true;
+        r.execution?.terminate();
       }
       return;
+    }
     case "drop":
-      if (current?.runtime !== m.runtime) drop(m.runtime);
+      if (!busy(m.runtime)) drop(m.runtime);
       return;
   }
 });
 port.postMessage({ t: "ready" });
+
+function busy(runtime: number): boolean {
+  for (const r of running.values()) if (r.runtime === runtime) return true;
+  return false;
+}
 
 function drop(runtime: number): void {
   sandboxes.get(runtime)?.dispose();
@@ -54,8 +69,9 @@ function drop(runtime: number): void {
 }
 
 async function run(m: Extract<ToWorker, { t: "exec" }>): Promise<void> {
-  const { job, runtime, config } = m;
-  current = { job, runtime, stopped: false };
+  const { job, runtime, config, stopSlot } = m;
+  const me: Running = { runtime, stopped: false };
+  running.set(job, me);
   try {
     const variant = getVariant(config.variant);
     let sandbox = sandboxes.get(runtime);
@@ -84,36 +100,34 @@ async function run(m: Extract<ToWorker, { t: "exec" }>): Promise<void> {
       onStdio: [],
     };
     const hooks: ExecutionHooks = {
-      onGuestEnter: (left) => wire.setDeadline(epochNow() + Math.max(0, left)),
-      onGuestLeave: () => wire.setDeadline(0),
-      stopRequested: () => wire.stopRequested(job),
+      onGuestEnter: (left) => wire.setRunning(job, epochNow() + Math.max(0, left)),
+      onGuestLeave: () => wire.setRunning(0, 0),
+      stopRequested: () => wire.stopRequested(job, stopSlot),
     };
     const host = guestThreadHost(wire, job, config, (facts) => {
-      if (current?.job === job) current.facts = facts;
+      me.facts = facts;
     });
     const perfOrigin = config.perfOriginEpochMs - performance.timeOrigin;
     const execution = new Execution(sandbox, rt, ex, OPS, perfOrigin, host, hooks);
-    current.execution = execution;
-    if (current.stopped) execution.terminate();
+    me.execution = execution;
+    if (me.stopped) execution.terminate();
     const outcome = await execution.start(m.kind, m.code);
-    wire.setDeadline(0);
     const { stdout: _o, stderr: _e, ...result } = outcome;
     port.postMessage({ t: "result", job, outcome: result });
     if (sandbox.broken) drop(runtime);
     else prepareSoon(runtime, sandbox);
   } catch (e) {
-    wire.setDeadline(0);
     drop(runtime);
     port.postMessage({ t: "failed", job, message: (e as Error)?.message ?? String(e) });
   } finally {
-    wire.forgetPending();
-    current = undefined;
+    wire.forgetPending(job);
+    running.delete(job);
   }
 }
 
 /** Prepares the runtime's next context once this thread is idle (see Sandbox.prepare). */
 function prepareSoon(runtime: number, sandbox: Sandbox): void {
   setImmediate(() => {
-    if (!current && sandboxes.get(runtime) === sandbox) sandbox.prepare();
+    if (!busy(runtime) && sandboxes.get(runtime) === sandbox) sandbox.prepare();
   });
 }

@@ -13,6 +13,10 @@ import type { StdioEvent } from "../../../src/index.js";
 const pool = new WorkerPool({ size: 2 });
 afterAll(() => pool.close());
 
+// Sorting millions of numbers is one long native call: QuickJS's interrupt check does not
+// run inside it, so in-process the run overstays its budget (see the watchdog tests).
+const longNativeCall = "const a = new Array(3e6).fill(1.5); a.sort(); console.log('done')";
+
 function runtime(options: ConstructorParameters<typeof NodeRuntime>[0] = {}) {
   return new NodeRuntime({ workerPool: pool, ...options });
 }
@@ -186,9 +190,6 @@ describe("worker mode: limits", () => {
 });
 
 describe("worker mode: the watchdog", () => {
-  // Sorting millions of numbers is one long native call: QuickJS's interrupt check does
-  // not run inside it, so in-process the run overstays its budget (see the last test).
-  const longNativeCall = "const a = new Array(3e6).fill(1.5); a.sort(); console.log('done')";
 
   it("ends a long native builtin past the CPU budget with 124 and replaces the worker", async () => {
     const rt = runtime({ memoryLimit: 512, cpuTimeLimitMs: 100 });
@@ -224,6 +225,49 @@ describe("worker mode: the watchdog", () => {
     const r = await rt.exec(longNativeCall);
     rt.dispose();
     expect(r).toMatchObject({ code: 0, stdout: "done\n" });
+  });
+});
+
+describe("worker mode: several execs per worker", () => {
+  it("lets guests that wait share one worker thread", async () => {
+    const small = new WorkerPool({ size: 1, execsPerWorker: 2 });
+    const filesystem = createInMemoryFileSystem();
+    const systemDriver = createNodeDriver({ filesystem, permissions: allowAll });
+    const a = new NodeRuntime({ workerPool: small, systemDriver });
+    const b = new NodeRuntime({ workerPool: small, systemDriver });
+    try {
+      // a waits for a file that only b writes: with one exec per worker, b would wait behind a.
+      const pa = a.exec(`
+        const fs = require('fs'); let n = 0;
+        const t = setInterval(() => { if (fs.existsSync('/flag')) { clearInterval(t); console.log('seen'); } else if (++n > 200) { clearInterval(t); console.log('gave up'); } }, 5);`);
+      const pb = b.exec("setTimeout(() => require('fs').writeFileSync('/flag', 'x'), 20)");
+      expect((await pb).code).toBe(0);
+      expect(await pa).toMatchObject({ code: 0, stdout: "seen\n" });
+    } finally {
+      a.dispose();
+      b.dispose();
+      await small.close();
+    }
+  });
+
+  it("ends the other execs on a worker the watchdog stops, with 70 and the reason", async () => {
+    const small = new WorkerPool({ size: 1, execsPerWorker: 2 });
+    const waiter = new NodeRuntime({ workerPool: small });
+    const hog = new NodeRuntime({ workerPool: small, memoryLimit: 512, cpuTimeLimitMs: 100 });
+    try {
+      const pw = waiter.exec("setTimeout(() => console.log('never'), 5000)");
+      await new Promise((r) => setTimeout(r, 50));
+      const [rh, rw] = await Promise.all([hog.exec(longNativeCall), pw]);
+      expect(rh).toMatchObject({ code: 124 });
+      expect(rw.code).toBe(70);
+      expect(rw.errorMessage).toMatch(/another exec on the same worker thread overran its CPU budget/);
+      // Both runtimes work again on the replacement worker.
+      expect((await waiter.exec("console.log('again')")).stdout).toBe("again\n");
+    } finally {
+      waiter.dispose();
+      hog.dispose();
+      await small.close();
+    }
   });
 });
 
@@ -268,6 +312,7 @@ describe("worker mode: the pool", () => {
   it("validates its options", () => {
     expect(() => new WorkerPool({ size: 0 })).toThrow(/size must be an integer from 1 to 256/);
     expect(() => new WorkerPool({ sise: 2 } as never)).toThrow(/unknown option "sise"/);
+    expect(() => new WorkerPool({ execsPerWorker: 0 })).toThrow(/execsPerWorker must be an integer from 1 to 64/);
     expect(() => new NodeRuntime({ mode: "threads" as never })).toThrow(/mode must be "in-process" or "worker"/);
     expect(() => new NodeRuntime({ workerPool: {} as never })).toThrow(/workerPool must be a WorkerPool/);
   });
