@@ -44,7 +44,8 @@ function quicksand({ worker }) {
         if (typeof lib.WorkerPool !== "function") {
           throw new Error("worker mode is not in dist/index.js yet (no WorkerPool export); rerun after `npm run build` once it lands");
         }
-        pool = new lib.WorkerPool({ size: availableParallelism() });
+        // Waiting guests share a worker (the busy row); a spinning one still holds only its own.
+        pool = new lib.WorkerPool({ size: availableParallelism(), execsPerWorker: 32 });
       }
       driver = lib.createNodeDriver({ permissions: lib.allowAll });
     },

@@ -337,14 +337,21 @@ export class WorkerPool {
   #dispatch(): void {
     if (this.#closed || this.#queue.length === 0) return;
     this.#slots ??= this.#startSlots();
-    for (const slot of this.#slots) {
-      while (!slot.full && this.#queue.length > 0) {
-        const i = this.#pick(slot);
-        if (i < 0) break;
-        const job = this.#queue.splice(i, 1)[0]!;
-        this.#moveHome(job.runtime, slot);
-        slot.run(job);
+    // One exec at a time to the least loaded worker with room, so execs spread over the
+    // workers instead of filling the first one.
+    const passed = new Set<Slot>();
+    while (this.#queue.length > 0) {
+      let slot: Slot | undefined;
+      for (const s of this.#slots) if (!s.full && !passed.has(s) && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
+      if (!slot) break;
+      const i = this.#pick(slot);
+      if (i < 0) {
+        passed.add(slot);
+        continue;
       }
+      const job = this.#queue.splice(i, 1)[0]!;
+      this.#moveHome(job.runtime, slot);
+      slot.run(job);
     }
     this.#watch();
   }
@@ -362,14 +369,18 @@ export class WorkerPool {
   }
 
 
-  /** The exec a worker with room takes: one whose sandbox it holds, else one whose home is full or unknown. */
+  /**
+   * The exec a worker with room takes: one whose sandbox it holds, else one whose home is
+   * busier than this worker (the exec moves and starts a fresh sandbox rather than queue
+   * or share a thread), else none.
+   */
   #pick(slot: Slot): number {
     const n = Math.min(this.#queue.length, AFFINITY_SCAN);
     let fallback = -1;
     for (let i = 0; i < n; i++) {
       const home = this.#home.get(this.#queue[i]!.runtime);
       if (home === slot) return i;
-      if (fallback < 0 && (!home || home.full)) fallback = i;
+      if (fallback < 0 && (!home || home.jobs.size > slot.jobs.size)) fallback = i;
     }
     if (fallback < 0 && this.#queue.length > n) fallback = 0;
     return fallback;
