@@ -33,6 +33,16 @@ export interface WorkerPoolOptions {
   execsPerWorker?: number;
 }
 
+/** A snapshot of the pool's load (`WorkerPool.stats()`). */
+export interface WorkerPoolStats {
+  size: number;
+  execsPerWorker: number;
+  /** Execs waiting for room on a worker. */
+  queued: number;
+  /** Execs each worker holds now, by worker. */
+  running: number[];
+}
+
 /** What the caller gets back for one exec: its outcome, and a way to stop it. */
 export interface PoolRun {
   readonly result: Promise<SessionOutcome & { stdout: string; stderr: string }>;
@@ -263,6 +273,16 @@ export class WorkerPool {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** How loaded the pool is now: for monitoring, and for sizing it. */
+  stats(): WorkerPoolStats {
+    return {
+      size: this.#size,
+      execsPerWorker: this.#execsPerWorker,
+      queued: this.#queue.length,
+      running: this.#slots?.map((s) => s.jobs.size) ?? Array.from({ length: this.#size }, () => 0),
+    };
   }
 
   /** Terminates the workers. Running and queued execs end with code 143. */

@@ -250,6 +250,23 @@ describe("worker mode: several execs per worker", () => {
     }
   });
 
+  it("spreads execs over the workers even when their sandboxes all live on one", async () => {
+    const small = new WorkerPool({ size: 2, execsPerWorker: 4 });
+    const rts = [new NodeRuntime({ workerPool: small }), new NodeRuntime({ workerPool: small })];
+    try {
+      // Warmed one after the other, both sandboxes live on the first worker.
+      for (const rt of rts) await rt.exec("1");
+      const runs = rts.map((rt) => rt.exec("setTimeout(() => {}, 200)"));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(small.stats()).toEqual({ size: 2, execsPerWorker: 4, queued: 0, running: [1, 1] });
+      await Promise.all(runs);
+      expect(small.stats().running).toEqual([0, 0]);
+    } finally {
+      rts.forEach((rt) => rt.dispose());
+      await small.close();
+    }
+  });
+
   it("ends the other execs on a worker the watchdog stops, with 70 and the reason", async () => {
     const small = new WorkerPool({ size: 1, execsPerWorker: 2 });
     const waiter = new NodeRuntime({ workerPool: small });
