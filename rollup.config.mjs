@@ -9,7 +9,7 @@
  *    embedded as strings (virtual:quicksand-guest).
  * `rollup -c --configGuestOnly` builds step 1 alone (what the tests need).
  */
-import { readdirSync, existsSync } from "node:fs";
+import { readdirSync, existsSync, rmSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import commonjs from "@rollup/plugin-commonjs";
@@ -168,6 +168,8 @@ export default (args) => {
   const guestOnly = Boolean(args.configGuestOnly);
   delete args.configGuestOnly;
   const guest = [prelude, bootstrap, ...unitBuilds];
+  // Chunk names carry content hashes: start from an empty dist/ so old chunks never ship.
+  if (!guestOnly) rmSync(join(root, "dist"), { recursive: true, force: true });
   return guestOnly ? guest : [...guest, ...library];
 };
 void relative;

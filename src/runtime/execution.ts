@@ -44,6 +44,11 @@ export interface ExecutionHooks {
   onGuestLeave?(): void;
   /** Polled by the interrupt handler: true ends the run as terminated. */
   stopRequested?(): boolean;
+  /**
+   * Total milliseconds this thread has spent blocked waiting for host replies. That time
+   * is not the guest's CPU time (worker mode: the caller's thread does the work).
+   */
+  hostWaitMs?(): number;
 }
 
 /** What the prelude returns (always present). */
@@ -98,6 +103,8 @@ export class Execution {
   private terminated = false;
   private cpuUsed = 0;
   private enteredAt = 0;
+  /** hostWaitMs() when guest code was entered. */
+  private waitAtEnter = 0;
   private depth = 0;
   private readonly completions: Completion[] = [];
   private wake: (() => void) | undefined;
@@ -509,17 +516,24 @@ export class Execution {
   private shouldInterrupt(): boolean {
     if (!this.terminated && this.hooks.stopRequested?.()) this.terminated = true;
     if (this.terminated || this.exitRequested !== undefined) return true;
-    if (this.depth > 0 && this.cpuUsed + (performance.now() - this.enteredAt) > this.ex.cpuTimeLimitMs) {
+    if (this.depth > 0 && this.cpuUsed + this.sinceEntered() > this.ex.cpuTimeLimitMs) {
       this.cpuExceeded = true;
       return true;
     }
     return false;
   }
 
+  /** CPU time of the guest code running now: since it was entered, less host waits. */
+  private sinceEntered(): number {
+    const waited = (this.hooks.hostWaitMs?.() ?? 0) - this.waitAtEnter;
+    return performance.now() - this.enteredAt - waited;
+  }
+
   /** Runs guest code with CPU accounting; an engine failure halts the run. */
   private enter<T>(f: () => T): T {
     if (this.depth++ === 0) {
       this.enteredAt = performance.now();
+      this.waitAtEnter = this.hooks.hostWaitMs?.() ?? 0;
       this.hooks.onGuestEnter?.(this.ex.cpuTimeLimitMs - this.cpuUsed);
     }
     try {
@@ -529,7 +543,7 @@ export class Execution {
       throw this.fault(e);
     } finally {
       if (--this.depth === 0) {
-        this.cpuUsed += performance.now() - this.enteredAt;
+        this.cpuUsed += this.sinceEntered();
         this.hooks.onGuestLeave?.();
         // An interrupt can surface as a rejected promise rather than an error (inside an
         // async function's job), so the limit is judged by the flag, not by the result.

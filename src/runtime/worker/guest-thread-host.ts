@@ -28,6 +28,8 @@ export class GuestThreadWire {
   private readonly pending = new Map<number, { job: number; resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   /** The deadline put aside while this thread waits for the caller's thread. */
   private paused = 0;
+  /** Milliseconds spent blocked on synchronous calls, in all (see ExecutionHooks.hostWaitMs). */
+  waitedMs = 0;
 
   constructor(
     private readonly port: MessagePort,
@@ -45,6 +47,7 @@ export class GuestThreadWire {
   /** Sends a call and blocks until its reply; the watchdog does not count the wait. */
   callSync(msg: FromWorker & { id: number }): SyncReply {
     this.pauseDeadline();
+    const start = performance.now();
     try {
       this.port.postMessage(msg);
       for (;;) {
@@ -55,6 +58,7 @@ export class GuestThreadWire {
         if (reply && reply.id === msg.id) return reply;
       }
     } finally {
+      this.waitedMs += performance.now() - start;
       this.resumeDeadline();
     }
   }

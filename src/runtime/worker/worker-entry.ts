@@ -103,6 +103,7 @@ async function run(m: Extract<ToWorker, { t: "exec" }>): Promise<void> {
       onGuestEnter: (left) => wire.setRunning(job, epochNow() + Math.max(0, left)),
       onGuestLeave: () => wire.setRunning(0, 0),
       stopRequested: () => wire.stopRequested(job, stopSlot),
+      hostWaitMs: () => wire.waitedMs,
     };
     const host = guestThreadHost(wire, job, config, (facts) => {
       me.facts = facts;

@@ -81,6 +81,19 @@ describe("sync guest APIs over an async-only filesystem", () => {
   });
 });
 
+describe("CPU time and host waits", () => {
+  it("does not count time the guest waits for a slow adapter as its CPU time", async () => {
+    const fs = createInMemoryFileSystem();
+    await fs.writeFile("/slow.txt", "worth the wait");
+    const slow = { ...asyncOnlyFs(fs), readFile: async (p: string) => (await new Promise((r) => setTimeout(r, 150)), fs.readFile(p)) };
+    const rt = new NodeRuntime({ workerPool: pool, cpuTimeLimitMs: 400, systemDriver: createNodeDriver({ filesystem: slow, permissions: allowAll }) });
+    // Some computing after the waits lets QuickJS's interrupt check run and judge the budget.
+    const r = await rt.exec("const fs = require('fs'); for (let i = 0; i < 4; i++) fs.readFileSync('/slow.txt'); let x = 0; for (let i = 0; i < 1e5; i++) x += i; console.log(fs.readFileSync('/slow.txt', 'utf8'))");
+    rt.dispose();
+    expect(r).toMatchObject({ code: 0, stdout: "worth the wait\n" });
+  });
+});
+
 describe("sync guest APIs with async permission callbacks", () => {
   const asyncPermissions: Permissions = {
     fs: async (req) => {
