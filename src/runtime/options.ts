@@ -7,6 +7,7 @@ import type { SystemDriver } from "../driver/types.js";
 import type { OpBudgets, PayloadLimits } from "./bridge/bridge.js";
 import { resolveRuntimeDriver, type RuntimeDriverFactory } from "./runtime-driver.js";
 import type { StdioHandler } from "./stdio.js";
+import { DEFAULTS } from "./defaults.js";
 import type { WasmVariant } from "../wasm/variants.js";
 import { sharedWorkerPool, WorkerPool } from "./worker/pool.js";
 
@@ -85,17 +86,6 @@ export interface ResolvedRuntimeOptions {
   /** Worker mode's pool; undefined in-process. */
   workerPool?: WorkerPool;
 }
-
-export const DEFAULTS = Object.freeze({
-  memoryLimitMb: 128,
-  cpuTimeLimitMs: 30_000,
-  payloadBytes: 32 * 1024 * 1024,
-  maxOutputBytes: 1024 * 1024,
-  maxOpCalls: 1_000_000,
-  maxPendingOps: 10_000,
-  maxPendingBytes: 128 * 1024 * 1024,
-  maxTimers: 100_000,
-});
 
 const BUDGET_KEYS = ["maxOutputBytes", "maxOpCalls", "maxPendingOps", "maxPendingBytes", "maxTimers"] as const;
 

@@ -264,6 +264,9 @@ export class WorkerPool {
     }
     this.#size = size;
     this.#execsPerWorker = per;
+    // The threads start now (idle, they keep no process alive), so the first exec does not
+    // wait for a worker to boot.
+    this.#slots = this.#startSlots();
   }
 
   /** Worker threads in the pool. */

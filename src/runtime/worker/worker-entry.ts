@@ -7,9 +7,11 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { OPS } from "../../shims/index.js";
+import { compileVariant } from "../../wasm/module.js";
 import { getVariant } from "../../wasm/variants.js";
 import { Execution, type ExecLimits, type ExecutionHooks } from "../execution.js";
 import type { SandboxFacts } from "../exec-host.js";
+import { DEFAULTS } from "../defaults.js";
 import type { ResolvedExecOptions } from "../options.js";
 import { Sandbox } from "../sandbox.js";
 import { epochNow, GuestThreadWire, guestThreadHost } from "./guest-thread-host.js";
@@ -21,6 +23,7 @@ interface WorkerData {
 }
 
 const port = parentPort!;
+const DEFAULT_MEMORY_BYTES = DEFAULTS.memoryLimitMb * 1024 * 1024;
 const data = workerData as WorkerData;
 const wire = new GuestThreadWire(port, data.syncPort, data.control);
 const sandboxes = new Map<number, Sandbox>();
@@ -57,6 +60,23 @@ port.on("message", (m: ToWorker) => {
   }
 });
 port.postMessage({ t: "ready" });
+// Warm the engine while no exec waits: compile the default build at once, and if the
+// worker is still idle shortly after, run it once (a sandbox whose prepared context is
+// thrown away), so the first exec starts warm. An exec that arrives first warms it itself.
+void compileVariant(getVariant()).catch(() => {});
+setTimeout(() => {
+  if (running.size === 0 && sandboxes.size === 0) void warmUp();
+}, 25);
+
+async function warmUp(): Promise<void> {
+  try {
+    const sandbox = await Sandbox.create(getVariant(), DEFAULT_MEMORY_BYTES);
+    if (running.size === 0) sandbox.prepare();
+    sandbox.dispose();
+  } catch {
+    // The first exec reports any engine failure itself.
+  }
+}
 
 function busy(runtime: number): boolean {
   for (const r of running.values()) if (r.runtime === runtime) return true;
