@@ -54,8 +54,8 @@ export class HostSession {
     ex: ResolvedExecOptions,
     private readonly link: SessionLink,
   ) {
-    // The worker already bounded the text and wrote the truncation marker.
     this.responseBytes = rt.payloadLimits.responseBytes;
+    // The worker already bounded the text and wrote the truncation marker.
     this.output = new OutputCapture(rt.maxOutputBytes + MARKER_ROOM, ex.onStdio);
     const exec = createExecState({
       cwd: ex.cwd,
