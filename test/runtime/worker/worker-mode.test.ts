@@ -7,7 +7,7 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { allowAll, createInMemoryFileSystem, createNodeCommandExecutor, createNodeDriver, NodeRuntime, WorkerPool } from "../../../src/index.js";
+import { allowAll, createInMemoryFileSystem, createNodeCommandExecutor, createNodeDriver, createQuickJSRuntimeDriverFactory, NodeRuntime, WorkerPool } from "../../../src/index.js";
 import type { StdioEvent } from "../../../src/index.js";
 
 const pool = new WorkerPool({ size: 2 });
@@ -98,6 +98,13 @@ describe("worker mode: the guest world", () => {
     const r = await rt.exec("console.log(process.env.A, process.env.SECRET, Object.keys(process.env).join(','), process.cwd())");
     rt.dispose();
     expect(r.stdout).toBe("1 undefined A /work\n");
+  });
+
+  it("freezes the guest's clocks by default and runs the engine the runtime picked", async () => {
+    const rt = runtime({ runtimeDriverFactory: createQuickJSRuntimeDriverFactory({ variant: "quickjs" }) });
+    const r = await rt.exec("const a = Date.now(), p = performance.now(); let x = 0; for (let i = 0; i < 1e6; i++) x += i; console.log(Date.now() === a, performance.now() === p, process.versions.quickjs)");
+    rt.dispose();
+    expect(r.stdout).toBe("true true quickjs\n");
   });
 
   it("denies fs by default with EACCES", async () => {
