@@ -60,6 +60,30 @@ function settle<T>(promise: Promise<T>, cb: (err: Error | null, value?: T) => vo
   promise.then((v) => cb(null, v), (e: Error) => cb(e));
 }
 
+/** What both stream kinds hold to open their file. */
+interface FileStream {
+  path: string | undefined;
+  fd: number | null;
+  flags: string;
+  mode: number;
+  emit(event: string, ...args: unknown[]): boolean;
+}
+
+/** Opens a stream's file when it was given a path rather than a descriptor, as Node does in _construct. */
+function openFile(s: FileStream, cb: Callback): void {
+  if (s.fd !== null) {
+    cb();
+    return;
+  }
+  settle(api.runAsync(api.open(s.path, s.flags, s.mode)), (err, fd) => {
+    if (err) return cb(err);
+    s.fd = fd!;
+    cb();
+    s.emit("open", fd);
+    s.emit("ready");
+  });
+}
+
 export class ReadStream extends stream.Readable {
   path: string | undefined;
   fd: number | null;
@@ -92,17 +116,7 @@ export class ReadStream extends stream.Readable {
   }
 
   _construct(cb: Callback): void {
-    if (this.fd !== null) {
-      cb();
-      return;
-    }
-    settle(api.runAsync(api.open(this.path, this.flags, this.mode)), (err, fd) => {
-      if (err) return cb(err);
-      this.fd = fd!;
-      cb();
-      this.emit("open", fd);
-      this.emit("ready");
-    });
+    openFile(this, cb);
   }
 
   _read(size: number): void {
@@ -166,17 +180,7 @@ export class WriteStream extends stream.Writable {
   }
 
   _construct(cb: Callback): void {
-    if (this.fd !== null) {
-      cb();
-      return;
-    }
-    settle(api.runAsync(api.open(this.path, this.flags, this.mode)), (err, fd) => {
-      if (err) return cb(err);
-      this.fd = fd!;
-      cb();
-      this.emit("open", fd);
-      this.emit("ready");
-    });
+    openFile(this, cb);
   }
 
   _write(chunk: Uint8Array, _encoding: string, cb: Callback): void {
