@@ -4,7 +4,7 @@
  * sandbox's `process.cwd()` like Node does on a POSIX host.
  */
 import { validateString } from "../_internal/validators.js";
-import { formatPath, normalizeString, type ParsedPath } from "./posix.js";
+import { basenameFrom, extnameFrom, formatPath, normalizeString, type ParsedPath } from "./posix.js";
 
 const SLASH = 47;
 const BACKSLASH = 92;
@@ -38,37 +38,6 @@ function uncRoot(path: string): { end: number; device: string; whole: boolean } 
   return undefined;
 }
 
-function extnameFrom(path: string, start: number): string {
-  let startDot = -1;
-  let startPart = start;
-  let end = -1;
-  let matchedSlash = true;
-  let preDotState = 0;
-  for (let i = path.length - 1; i >= start; --i) {
-    const code = path.charCodeAt(i);
-    if (isSep(code)) {
-      if (!matchedSlash) {
-        startPart = i + 1;
-        break;
-      }
-      continue;
-    }
-    if (end === -1) {
-      matchedSlash = false;
-      end = i + 1;
-    }
-    if (code === DOT) {
-      if (startDot === -1) startDot = i;
-      else if (preDotState !== 1) preDotState = 1;
-    } else if (startDot !== -1) {
-      preDotState = -1;
-    }
-  }
-  if (startDot === -1 || end === -1 || preDotState === 0 || (preDotState === 1 && startDot === end - 1 && startDot === startPart + 1)) {
-    return "";
-  }
-  return path.slice(startDot, end);
-}
 
 export const win32 = {
   sep: "\\",
@@ -336,59 +305,14 @@ export const win32 = {
   basename(path: string, suffix?: string): string {
     if (suffix !== undefined) validateString(suffix, "suffix");
     validateString(path, "path");
-    let start = 0;
-    let end = -1;
-    let matchedSlash = true;
-    if (path.length >= 2 && isDeviceRoot(path.charCodeAt(0)) && path.charCodeAt(1) === COLON) start = 2;
-    if (suffix !== undefined && suffix.length > 0 && suffix.length <= path.length) {
-      if (suffix === path) return "";
-      let extIdx = suffix.length - 1;
-      let firstNonSlashEnd = -1;
-      for (let i = path.length - 1; i >= start; --i) {
-        const code = path.charCodeAt(i);
-        if (isSep(code)) {
-          if (!matchedSlash) {
-            start = i + 1;
-            break;
-          }
-        } else {
-          if (firstNonSlashEnd === -1) {
-            matchedSlash = false;
-            firstNonSlashEnd = i + 1;
-          }
-          if (extIdx >= 0) {
-            if (code === suffix.charCodeAt(extIdx)) {
-              if (--extIdx === -1) end = i;
-            } else {
-              extIdx = -1;
-              end = firstNonSlashEnd;
-            }
-          }
-        }
-      }
-      if (start === end) end = firstNonSlashEnd;
-      else if (end === -1) end = path.length;
-      return path.slice(start, end);
-    }
-    for (let i = path.length - 1; i >= start; --i) {
-      if (isSep(path.charCodeAt(i))) {
-        if (!matchedSlash) {
-          start = i + 1;
-          break;
-        }
-      } else if (end === -1) {
-        matchedSlash = false;
-        end = i + 1;
-      }
-    }
-    if (end === -1) return "";
-    return path.slice(start, end);
+    const start = path.length >= 2 && isDeviceRoot(path.charCodeAt(0)) && path.charCodeAt(1) === COLON ? 2 : 0;
+    return basenameFrom(path, start, suffix, isSep);
   },
 
   extname(path: string): string {
     validateString(path, "path");
     const start = path.length >= 2 && path.charCodeAt(1) === COLON && isDeviceRoot(path.charCodeAt(0)) ? 2 : 0;
-    return extnameFrom(path, start);
+    return extnameFrom(path, start, isSep);
   },
 
   format: (pathObject: unknown) => formatPath("\\", pathObject),
