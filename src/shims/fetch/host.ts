@@ -14,14 +14,12 @@ import * as arg from "../../runtime/bridge/decoders.js";
 import type { Decoder } from "../../runtime/bridge/decoders.js";
 import { defineOp, type Granted, type Op, type OpContext, type PermissionRequest } from "../../runtime/bridge/op.js";
 import { OpError } from "../../runtime/bridge/op-error.js";
+import { BAD_VALUE, headerList, TOKEN } from "../_host/http-decoders.js";
 import { networkErrorRecord } from "./net-errors.js";
 import { READ_CHUNK_BYTES, requestTable, Upload, type OpenRequest, type ResponseHead } from "./requests.js";
 
 /** Requests one exec may have open at once when the adapter does not say. */
 const DEFAULT_MAX_CONCURRENT = 16;
-const MAX_HEADERS = 512;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\0\r\n]/;
 
 // ---------------------------------------------------------------------------
 // Decoders and permission requests
@@ -31,20 +29,6 @@ const method: Decoder<string> = (cx, h, name) => {
   const m = arg.string(cx, h, name);
   if (m.length > 64 || !TOKEN.test(m)) throw OpError.node("ERR_INVALID_HTTP_TOKEN", `Method must be a valid HTTP token ["${m.slice(0, 64)}"]`);
   return m;
-};
-
-function isHeaderList(v: unknown): v is [string, string][] {
-  return Array.isArray(v) && v.length <= MAX_HEADERS && v.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string");
-}
-
-/** Header pairs as JSON `[[name, value], ...]`; names are tokens, values carry no CR, LF or NUL. */
-const headerList: Decoder<[string, string][]> = (cx, h, name) => {
-  const list = arg.json(isHeaderList, "a list of [name, value] string pairs")(cx, h, name);
-  for (const [k, v] of list) {
-    if (!TOKEN.test(k)) throw OpError.node("ERR_INVALID_HTTP_TOKEN", `Header name must be a valid HTTP token ["${k.slice(0, 64)}"]`);
-    if (BAD_VALUE.test(v)) throw OpError.node("ERR_INVALID_CHAR", `Invalid character in header content ["${k}"]`);
-  }
-  return list;
 };
 
 const id = arg.integer;

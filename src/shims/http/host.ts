@@ -14,6 +14,7 @@ import * as arg from "../../runtime/bridge/decoders.js";
 import type { Decoder } from "../../runtime/bridge/decoders.js";
 import { defineOp, type Op, type OpContext } from "../../runtime/bridge/op.js";
 import { OpError, type OpErrorRecord } from "../../runtime/bridge/op-error.js";
+import { BAD_VALUE, headerList } from "../_host/http-decoders.js";
 import {
   DEFAULT_MAX_PENDING_SERVER_REQUESTS,
   DEFAULT_MAX_SERVER_REQUEST_BODY_BYTES,
@@ -26,9 +27,6 @@ import {
 const BIND_ADDRESS = "127.0.0.1";
 /** Names the guest may listen on: loopback and "any address" all mean the host's 127.0.0.1. */
 const LOOPBACK_OR_ANY = new Set(["", "127.0.0.1", "localhost", "::1", "0.0.0.0", "::", "[::]", "[::1]", "::ffff:127.0.0.1"]);
-const MAX_HEADERS = 512;
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\0\r\n]/;
 const errnos = constants.errno as Record<string, number>;
 const DESCRIPTIONS: Record<string, string> = {
   EADDRINUSE: "address already in use",
@@ -73,20 +71,6 @@ const statusText: Decoder<string> = (cx, h, name) => {
   const s = arg.string(cx, h, name);
   if (s.length > 1024 || BAD_VALUE.test(s)) throw OpError.node("ERR_INVALID_CHAR", "Invalid character in statusMessage");
   return s;
-};
-
-function isHeaderList(v: unknown): v is [string, string][] {
-  return Array.isArray(v) && v.length <= MAX_HEADERS && v.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string" && typeof p[1] === "string");
-}
-
-/** Response header pairs as JSON `[[name, value], ...]`: names are tokens, values carry no CR, LF or NUL. */
-const headerList: Decoder<[string, string][]> = (cx, h, name) => {
-  const list = arg.json(isHeaderList, "a list of [name, value] string pairs")(cx, h, name);
-  for (const [k, v] of list) {
-    if (!TOKEN.test(k)) throw OpError.node("ERR_INVALID_HTTP_TOKEN", `Header name must be a valid HTTP token ["${k.slice(0, 64)}"]`);
-    if (BAD_VALUE.test(v)) throw OpError.node("ERR_INVALID_CHAR", `Invalid character in header content ["${k}"]`);
-  }
-  return list;
 };
 
 // ---------------------------------------------------------------------------
