@@ -143,10 +143,25 @@ export function basenameFrom(path: string, start: number, suffix: string | undef
   return path.slice(start, end);
 }
 
-/** The extension of the last portion of `path` from `start` on: Node's extname scan, shared by posix and win32. */
-export function extnameFrom(path: string, start: number, isSep: (c: number) => boolean): string {
+/** Where the last portion of a path lies, and whether it has an extension (see lastPart). */
+export interface LastPart {
+  /** Index of the portion's first character. */
+  startPart: number;
+  /** Index of its last dot, or -1. */
+  startDot: number;
+  /** Index after its last character, or -1 when the path holds only separators. */
+  end: number;
+  /** The portion has an extension: a last dot that neither starts it nor makes it `..`. */
+  hasExt: boolean;
+}
+
+/**
+ * Node's backward scan for the last portion of `path` (from `start` on) and its last dot,
+ * shared by extname and parse in posix and win32. `startPart` is where the portion starts
+ * when no separator precedes it.
+ */
+export function lastPart(path: string, start: number, isSep: (c: number) => boolean, startPart = start): LastPart {
   let startDot = -1;
-  let startPart = start;
   let end = -1;
   let matchedSlash = true;
   let preDotState = 0;
@@ -170,10 +185,14 @@ export function extnameFrom(path: string, start: number, isSep: (c: number) => b
       preDotState = -1;
     }
   }
-  if (startDot === -1 || end === -1 || preDotState === 0 || (preDotState === 1 && startDot === end - 1 && startDot === startPart + 1)) {
-    return "";
-  }
-  return path.slice(startDot, end);
+  const hasExt = !(startDot === -1 || end === -1 || preDotState === 0 || (preDotState === 1 && startDot === end - 1 && startDot === startPart + 1));
+  return { startPart, startDot, end, hasExt };
+}
+
+/** The extension of the last portion of `path` from `start` on. */
+export function extnameFrom(path: string, start: number, isSep: (c: number) => boolean): string {
+  const part = lastPart(path, start, isSep);
+  return part.hasExt ? path.slice(part.startDot, part.end) : "";
 }
 
 export const posix = {
@@ -312,35 +331,10 @@ export const posix = {
     } else {
       start = 0;
     }
-    let startDot = -1;
-    let startPart = 0;
-    let end = -1;
-    let matchedSlash = true;
-    let i = path.length - 1;
-    let preDotState = 0;
-    for (; i >= start; --i) {
-      const code = path.charCodeAt(i);
-      if (code === SLASH) {
-        if (!matchedSlash) {
-          startPart = i + 1;
-          break;
-        }
-        continue;
-      }
-      if (end === -1) {
-        matchedSlash = false;
-        end = i + 1;
-      }
-      if (code === DOT) {
-        if (startDot === -1) startDot = i;
-        else if (preDotState !== 1) preDotState = 1;
-      } else if (startDot !== -1) {
-        preDotState = -1;
-      }
-    }
+    const { startPart, startDot, end, hasExt } = lastPart(path, start, isPosixSep, 0);
     if (end !== -1) {
       const start2 = startPart === 0 && isAbsolute ? 1 : startPart;
-      if (startDot === -1 || preDotState === 0 || (preDotState === 1 && startDot === end - 1 && startDot === startPart + 1)) {
+      if (!hasExt) {
         ret.base = ret.name = path.slice(start2, end);
       } else {
         ret.name = path.slice(start2, startDot);

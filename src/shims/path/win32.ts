@@ -4,7 +4,7 @@
  * sandbox's `process.cwd()` like Node does on a POSIX host.
  */
 import { validateString } from "../_internal/validators.js";
-import { basenameFrom, extnameFrom, formatPath, normalizeString, type ParsedPath } from "./posix.js";
+import { basenameFrom, extnameFrom, formatPath, lastPart, normalizeString, type ParsedPath } from "./posix.js";
 
 const SLASH = 47;
 const BACKSLASH = 92;
@@ -323,7 +323,7 @@ export const win32 = {
     if (path.length === 0) return ret;
     const len = path.length;
     let rootEnd = 0;
-    let code = path.charCodeAt(0);
+    const code = path.charCodeAt(0);
     if (len === 1) {
       if (isSep(code)) {
         ret.root = ret.dir = path;
@@ -353,33 +353,9 @@ export const win32 = {
       }
     }
     if (rootEnd > 0) ret.root = path.slice(0, rootEnd);
-    let startDot = -1;
-    let startPart = rootEnd;
-    let end = -1;
-    let matchedSlash = true;
-    let preDotState = 0;
-    for (let i = path.length - 1; i >= rootEnd; --i) {
-      code = path.charCodeAt(i);
-      if (isSep(code)) {
-        if (!matchedSlash) {
-          startPart = i + 1;
-          break;
-        }
-        continue;
-      }
-      if (end === -1) {
-        matchedSlash = false;
-        end = i + 1;
-      }
-      if (code === DOT) {
-        if (startDot === -1) startDot = i;
-        else if (preDotState !== 1) preDotState = 1;
-      } else if (startDot !== -1) {
-        preDotState = -1;
-      }
-    }
+    const { startPart, startDot, end, hasExt } = lastPart(path, rootEnd, isSep);
     if (end !== -1) {
-      if (startDot === -1 || preDotState === 0 || (preDotState === 1 && startDot === end - 1 && startDot === startPart + 1)) {
+      if (!hasExt) {
         ret.base = ret.name = path.slice(startPart, end);
       } else {
         ret.name = path.slice(startPart, startDot);
