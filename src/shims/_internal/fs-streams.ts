@@ -60,12 +60,13 @@ function settle<T>(promise: Promise<T>, cb: (err: Error | null, value?: T) => vo
   promise.then((v) => cb(null, v), (e: Error) => cb(e));
 }
 
-/** What both stream kinds hold to open their file. */
+/** What both stream kinds hold to open and close their file. */
 interface FileStream {
   path: string | undefined;
   fd: number | null;
   flags: string;
   mode: number;
+  autoClose: boolean;
   emit(event: string, ...args: unknown[]): boolean;
 }
 
@@ -82,6 +83,17 @@ function openFile(s: FileStream, cb: Callback): void {
     s.emit("open", fd);
     s.emit("ready");
   });
+}
+
+/** Closes a stream's descriptor as it is destroyed, unless autoClose is off (both stream kinds). */
+function closeFile(s: FileStream, err: Error | null, cb: Callback): void {
+  if (s.fd === null || !s.autoClose) {
+    cb(err);
+    return;
+  }
+  const fd = s.fd;
+  s.fd = null;
+  settle(api.runAsync(api.close(fd)), (closeErr) => cb(err ?? closeErr));
 }
 
 export class ReadStream extends stream.Readable {
@@ -138,13 +150,7 @@ export class ReadStream extends stream.Readable {
   }
 
   _destroy(err: Error | null, cb: Callback): void {
-    if (this.fd === null || !this.autoClose) {
-      cb(err);
-      return;
-    }
-    const fd = this.fd;
-    this.fd = null;
-    settle(api.runAsync(api.close(fd)), (closeErr) => cb(err ?? closeErr));
+    closeFile(this, err, cb);
   }
 
   close(cb?: Callback): void {
@@ -193,13 +199,7 @@ export class WriteStream extends stream.Writable {
   }
 
   _destroy(err: Error | null, cb: Callback): void {
-    if (this.fd === null || !this.autoClose) {
-      cb(err);
-      return;
-    }
-    const fd = this.fd;
-    this.fd = null;
-    settle(api.runAsync(api.close(fd)), (closeErr) => cb(err ?? closeErr));
+    closeFile(this, err, cb);
   }
 
   close(cb?: Callback): void {
