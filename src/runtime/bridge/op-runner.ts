@@ -20,11 +20,6 @@ export class OpFailure extends Error {
 }
 
 export interface OpRunner {
-  /**
-   * True when a synchronous guest call is served by awaiting host work (worker mode):
-   * then an op with only an async implementation can still be called synchronously.
-   */
-  readonly awaitsHostWork: boolean;
   /** Serves a synchronous guest call; throws OpFailure. */
   runSync(op: Op, args: unknown[]): unknown;
   /** Serves an asynchronous guest call; rejects with OpFailure. */
@@ -32,8 +27,6 @@ export interface OpRunner {
 }
 
 export class LocalOpRunner implements OpRunner {
-  readonly awaitsHostWork = false;
-
   constructor(
     private readonly cx: OpContext,
     private readonly gate: PermissionGate,

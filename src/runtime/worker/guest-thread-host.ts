@@ -114,26 +114,19 @@ export class GuestThreadWire {
 
 /** Non-local ops: decoded here, served on the caller's thread. */
 class RemoteOpRunner implements OpRunner {
-  readonly awaitsHostWork = true;
-
   constructor(
     private readonly wire: GuestThreadWire,
     private readonly job: number,
-    private readonly facts: SandboxFacts,
   ) {}
 
   runSync(op: Op, args: unknown[]): unknown {
-    const reply = this.wire.callSync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: toWire(args) as unknown[], sync: true, mem: this.mem() });
+    const reply = this.wire.callSync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: toWire(args) as unknown[], sync: true });
     if (reply.error) throw new OpFailure(reply.error);
     return fromWire(reply.value);
   }
 
   runAsync(op: Op, args: unknown[]): Promise<unknown> {
-    return this.wire.callAsync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: toWire(args) as unknown[], sync: false, mem: this.mem() });
-  }
-
-  private mem(): number {
-    return this.facts.memoryUsage().rss;
+    return this.wire.callAsync({ t: "call", job: this.job, id: this.wire.id(), name: op.name, args: toWire(args) as unknown[], sync: false });
   }
 }
 
@@ -197,6 +190,6 @@ export function guestThreadHost(wire: GuestThreadWire, job: number, config: Work
     };
     // Local ops ask for no permissions (defineOp refuses that), so this gate is never consulted.
     const localRunner = new LocalOpRunner(cx, new PermissionGate({}));
-    return { cx, runner: new RemoteOpRunner(wire, job, facts), localRunner, output, end: () => exec.end() };
+    return { cx, runner: new RemoteOpRunner(wire, job), localRunner, output, end: () => exec.end() };
   };
 }

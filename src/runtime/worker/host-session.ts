@@ -39,8 +39,6 @@ export class HostSession {
   private readonly cx: OpContext;
   private readonly runner: LocalOpRunner;
   private readonly end: () => void;
-  /** The guest's linear memory as last reported (process.memoryUsage on this side). */
-  private mem = 0;
   private readonly responseBytes: number;
   /** The synchronous call the worker is blocked on, if any. */
   private waiting: number | undefined;
@@ -64,7 +62,10 @@ export class HostSession {
       write: (c, t) => this.output.write(c, t),
       facts: {
         exit: (code) => link.post({ t: "exit", job, code }),
-        memoryUsage: () => ({ rss: this.mem, heapTotal: this.mem, heapUsed: this.mem }),
+        // Memory figures are the sandbox's own: only ops marked local (run on its thread) read them.
+        memoryUsage: () => {
+          throw new Error("quicksand internal: memoryUsage is read by local ops only, on the sandbox's thread");
+        },
         memoryLimit: rt.memoryLimitBytes,
       },
     });
@@ -84,7 +85,6 @@ export class HostSession {
     }
     switch (m.t) {
       case "call":
-        this.mem = m.mem;
         if (m.sync) this.waiting = m.id;
         void this.serveCall(m.name, m.args).then((r) => this.reply(m.id, m.sync, r));
         return;

@@ -53,7 +53,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { t: "ready" }
-  | { t: "call"; job: number; id: number; name: string; args: unknown[]; sync: boolean; mem: number }
+  | { t: "call"; job: number; id: number; name: string; args: unknown[]; sync: boolean }
   | { t: "probe"; job: number; id: number; what: ProbeWhat; path: string }
   | { t: "stdio"; job: number; channel: StdioChannel; message: string }
   | { t: "result"; job: number; outcome: WorkerOutcome }

@@ -107,6 +107,13 @@ describe("worker mode: the guest world", () => {
     expect(r.stdout).toBe("true true quickjs\n");
   });
 
+  it("reports the sandbox's own memory figures (served on its thread)", async () => {
+    const rt = runtime({ memoryLimit: 64 });
+    const r = await rt.exec("const m = process.memoryUsage(); console.log(m.rss >= 16 * 2 ** 20, require('os').totalmem() === 64 * 2 ** 20, require('os').freemem() > 0)");
+    rt.dispose();
+    expect(r).toMatchObject({ code: 0, stdout: "true true true\n" });
+  });
+
   it("denies fs by default with EACCES", async () => {
     const rt = runtime({ systemDriver: createNodeDriver({ filesystem: createInMemoryFileSystem() }) });
     const r = await rt.exec("try { require('fs').writeFileSync('/x', 'y') } catch (e) { console.log(e.code) }");
