@@ -27,7 +27,8 @@ const expected: Record<string, (out: string) => void> = {
   "seed-function-permissions.mjs": (out) =>
     expect(out).toBe("tmp: fine\netc: EACCES: permission denied, open '/etc/passwd' (Only /tmp is writable)\nenv: NODE_ENV,PATH undefined\n"),
   "seed-allow-all.mjs": (out) => expect(out).toBe("spread ok undefined\nallowAll ok hello\n"),
-  "seed-filesystem.mjs": (out) => expect(out).toBe("exit 0 host reads: key=value\n"),
+  "seed-filesystem.mjs": (out) =>
+    expect(out).toBe("a package from the host: function\nwrite into it: EACCES\nexit 0 host reads: key=value\n"),
   "seed-module-access.mjs": (out) => expect(out).toBe("memfs package visible: true\nwrite: EACCES\n"),
   "seed-child-processes.mjs": (out) => expect(out).toBe("rm: EACCES\nchild says: hello from a child\nchild exited 0\n"),
   "seed-process-os-config.mjs": (out) => expect(out).toBe("/app production sk-...\nlinux x64\n"),

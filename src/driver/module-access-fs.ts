@@ -38,6 +38,21 @@ import type {
 
 const OVERLAY_PARENTS = ["/", "/root"];
 
+/** Every VirtualFileSystem method but lstat (which falls back to stat over a base without links). */
+const MIRRORED_METHODS = [
+  "readFile", "readTextFile", "readDir", "readDirWithTypes", "writeFile", "createDir", "mkdir", "exists", "stat",
+  "removeFile", "removeDir", "rename", "symlink", "readlink", "realpath", "link", "chmod", "utimes", "truncate",
+  "appendFile", "copyFile", "access", "open",
+] as const;
+
+/** The built-in base: in memory, with the directories a Node program takes for granted (home, the default cwd, and tmp). */
+export function sandboxHomeFileSystem(): VirtualFileSystem {
+  const memory = createInMemoryFileSystem();
+  memory.mkdirSync("/root", { recursive: true });
+  memory.mkdirSync("/tmp", { recursive: true });
+  return memory;
+}
+
 type SyncName = `${string}Sync`;
 
 /** The overlay's answer for a native addon: Node's own code for a refused addon load. */
@@ -108,7 +123,7 @@ class OverlayFileHandle implements Required<VirtualFileHandle> {
  * const fs = new ModuleAccessFileSystem(undefined, { cwd: "/path/to/project" });
  * await fs.readTextFile("/root/node_modules/lodash/package.json");
  */
-export class ModuleAccessFileSystem implements Required<VirtualFileSystem> {
+export class ModuleAccessFileSystem implements VirtualFileSystem {
   readonly #base: VirtualFileSystem;
   readonly #modulesDir: string | undefined;
   #modulesReal: string | undefined;
@@ -118,14 +133,22 @@ export class ModuleAccessFileSystem implements Required<VirtualFileSystem> {
     if (typeof cwd !== "string") throw new TypeError(`ModuleAccessFileSystem: moduleAccess.cwd must be a string, got ${typeof cwd}`);
     // A path absolute only on another OS (C:\... on Linux) finds no node_modules here.
     this.#modulesDir = isAbsolute(cwd) ? join(resolve(cwd), "node_modules") : undefined;
-    if (base) {
-      this.#base = base;
-    } else {
-      // The directories a Node program takes for granted: home (the default cwd) and tmp.
-      const memory = createInMemoryFileSystem();
-      memory.mkdirSync("/root", { recursive: true });
-      memory.mkdirSync("/tmp", { recursive: true });
-      this.#base = memory;
+    this.#base = base ?? sandboxHomeFileSystem();
+    this.#mirrorBase();
+  }
+
+  /**
+   * Offers exactly the methods the base offers: a method the base lacks is absent here too
+   * (an own `undefined` over the class's), so callers that choose a path by what a
+   * filesystem can do (synchronous access, links) see the base's abilities, not ours.
+   * lstat stays: over a base without links it answers with stat.
+   */
+  #mirrorBase(): void {
+    const base = this.#base as unknown as Record<string, unknown>;
+    for (const name of MIRRORED_METHODS) {
+      for (const method of [name, `${name}Sync`]) {
+        if (typeof base[method] !== "function") Object.defineProperty(this, method, { value: undefined, enumerable: false });
+      }
     }
   }
 

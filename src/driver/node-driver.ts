@@ -4,7 +4,7 @@
  */
 import { isObjectLike, showValue, typeName } from "./describe-value";
 import { createDefaultNetworkAdapter } from "./network/default-adapter";
-import { ModuleAccessFileSystem } from "./module-access-fs";
+import { ModuleAccessFileSystem, sandboxHomeFileSystem } from "./module-access-fs";
 import { normalizePermissions } from "./permissions";
 import type {
   CommandExecutor,
@@ -221,7 +221,8 @@ function checkPorts(value: unknown): readonly number[] {
   );
 }
 
-function checkModuleAccess(value: unknown): Readonly<ModuleAccessOptions> {
+function checkModuleAccess(value: unknown): Readonly<ModuleAccessOptions> | false {
+  if (value === false) return false;
   const fields = readConfigObject(value, "moduleAccess", MODULE_ACCESS_KEYS);
   const result: ModuleAccessOptions = {};
   if (fields.has("cwd")) result.cwd = checkAbsolutePath(fields.get("cwd"), "moduleAccess.cwd", isHostAbsolute);
@@ -247,6 +248,18 @@ function checkOsConfig(value: unknown): Readonly<OSConfig> {
   const result: Record<string, string> = {};
   for (const [key, field] of fields) result[key] = checkString(field, `osConfig.${key}`);
   return Object.freeze(result) as Readonly<OSConfig>;
+}
+
+/**
+ * The host's node_modules read-only at /root/node_modules over the given filesystem (or,
+ * with none given, over a writable in-memory one), as secure-exec's driver does: code that
+ * passes its own filesystem still finds its packages. `moduleAccess: false` uses the
+ * filesystem as given; a filesystem that already is an overlay is not wrapped twice.
+ */
+function withOverlay(given: VirtualFileSystem | undefined, moduleAccess: Readonly<ModuleAccessOptions> | false): VirtualFileSystem {
+  if (moduleAccess === false) return given ?? sandboxHomeFileSystem();
+  if (given instanceof ModuleAccessFileSystem) return given;
+  return new ModuleAccessFileSystem(given, moduleAccess);
 }
 
 /**
@@ -287,17 +300,16 @@ export function createNodeDriver(options?: NodeDriverOptions): SystemDriver {
   const commandExecutor = fields.has("commandExecutor")
     ? checkCommandExecutor(fields.get("commandExecutor"))
     : undefined;
+  const moduleAccess = fields.has("moduleAccess") ? checkModuleAccess(fields.get("moduleAccess")) : Object.freeze({});
+  const filesystem = fields.has("filesystem") ? checkFilesystem(fields.get("filesystem")) : undefined;
   const driver: SystemDriver = {
     kind: "node",
-    filesystem: fields.has("filesystem")
-      ? checkFilesystem(fields.get("filesystem"))
-      : // Host node_modules read-only at /root/node_modules over a writable in-memory filesystem.
-        new ModuleAccessFileSystem(undefined, fields.has("moduleAccess") ? checkModuleAccess(fields.get("moduleAccess")) : {}),
+    filesystem: withOverlay(filesystem, moduleAccess),
     ...(networkAdapter ? { networkAdapter } : {}),
     ...(commandExecutor ? { commandExecutor } : {}),
     permissions: checkPermissions(fields.get("permissions")),
     useDefaultNetwork,
-    moduleAccess: fields.has("moduleAccess") ? checkModuleAccess(fields.get("moduleAccess")) : Object.freeze({}),
+    moduleAccess,
     loopbackExemptPorts,
     processConfig: fields.has("processConfig") ? checkProcessConfig(fields.get("processConfig")) : Object.freeze({}),
     osConfig: fields.has("osConfig") ? checkOsConfig(fields.get("osConfig")) : Object.freeze({}),

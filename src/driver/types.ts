@@ -471,7 +471,12 @@ export interface OSConfig {
 
 export interface NodeDriverOptions {
   filesystem?: VirtualFileSystem;
-  moduleAccess?: ModuleAccessOptions;
+  /**
+   * The read-only overlay of the host's `node_modules` at `/root/node_modules`, laid over
+   * whichever filesystem the driver uses (the given one or the built-in one). `false`
+   * turns it off: the filesystem is used as given, `/root/node_modules` included.
+   */
+  moduleAccess?: ModuleAccessOptions | false;
   networkAdapter?: NetworkAdapter;
   commandExecutor?: CommandExecutor;
   permissions?: PermissionsInput;
@@ -490,7 +495,8 @@ export interface SystemDriver {
   readonly permissions: Readonly<Permissions>;
   /** Whether the built-in network adapter serves the sandbox when no `networkAdapter` is given. */
   readonly useDefaultNetwork: boolean;
-  readonly moduleAccess: Readonly<ModuleAccessOptions>;
+  /** The overlay's options, or `false` when the driver was asked for no overlay. */
+  readonly moduleAccess: Readonly<ModuleAccessOptions> | false;
   readonly loopbackExemptPorts: readonly number[];
   readonly processConfig: Readonly<ProcessConfig>;
   readonly osConfig: Readonly<OSConfig>;

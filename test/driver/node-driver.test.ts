@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { createInMemoryFileSystem } from "../../src/driver/in-memory-fs";
+import { ModuleAccessFileSystem } from "../../src/driver/module-access-fs";
 import { createNodeDriver } from "../../src/driver/node-driver";
 import {
   allowAll,
@@ -168,12 +169,28 @@ describe("createNodeDriver with the seed's examples", () => {
     });
   });
 
-  it("uses a supplied filesystem as is", async () => {
+  it("lays the node_modules overlay over a supplied filesystem", async () => {
     const fs = createInMemoryFileSystem();
     await fs.writeFile("/app/data.json", '{"key": "value"}');
     const driver = createNodeDriver({ filesystem: fs });
-    expect(driver.filesystem).toBe(fs);
+    expect(driver.filesystem).toBeInstanceOf(ModuleAccessFileSystem);
     expect(await driver.filesystem.readTextFile("/app/data.json")).toBe('{"key": "value"}');
+    expect(JSON.parse(await driver.filesystem.readTextFile("/root/node_modules/semver/package.json")).name).toBe("semver");
+    await driver.filesystem.writeFile("/app/out.txt", "x");
+    expect(await fs.readTextFile("/app/out.txt")).toBe("x");
+  });
+
+  it("uses a supplied filesystem as is with moduleAccess: false", async () => {
+    const fs = createInMemoryFileSystem();
+    const driver = createNodeDriver({ filesystem: fs, moduleAccess: false });
+    expect(driver.filesystem).toBe(fs);
+    expect(driver.moduleAccess).toBe(false);
+    expect(await driver.filesystem.exists("/root/node_modules")).toBe(false);
+  });
+
+  it("does not wrap a ModuleAccessFileSystem twice", () => {
+    const fs = new ModuleAccessFileSystem(createInMemoryFileSystem());
+    expect(createNodeDriver({ filesystem: fs }).filesystem).toBe(fs);
   });
 
   it("accepts a module access cwd", () => {
@@ -370,7 +387,12 @@ describe("createNodeDriver copies what it is given", () => {
       rename(from: string, to: string) { return this.inner.rename(from, to); }
     }
     const fs = new Delegating();
-    expect(createNodeDriver({ filesystem: fs }).filesystem).toBe(fs);
+    expect(createNodeDriver({ filesystem: fs, moduleAccess: false }).filesystem).toBe(fs);
+    // The overlay offers what the filesystem offers: no synchronous methods here.
+    const overlaid = createNodeDriver({ filesystem: fs }).filesystem;
+    expect(overlaid.readFileSync).toBeUndefined();
+    expect(overlaid.lstat).toBeTypeOf("function");
+    expect(overlaid.symlink).toBeUndefined();
   });
 });
 
