@@ -13,7 +13,7 @@ export type { NodeRuntimeOptions, ExecOptions, TimingMitigation, ResourceBudgets
 export type { StdioEvent, StdioChannel, StdioHandler } from "./runtime/stdio.js";
 export type { PayloadLimits } from "./runtime/bridge/bridge.js";
 export { ExitCode } from "./runtime/exit-codes.js";
-export { WorkerPool } from "./runtime/worker/pool.js";
+export { WorkerPool, closeSharedWorkerPool } from "./runtime/worker/pool.js";
 export type { WorkerPoolOptions, WorkerPoolStats } from "./runtime/worker/pool.js";
 export { createQuickJSRuntimeDriverFactory } from "./runtime/runtime-driver.js";
 export type { RuntimeDriverFactory, QuickJSRuntimeDriverOptions } from "./runtime/runtime-driver.js";

@@ -45,10 +45,16 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
-let undici: Promise<typeof import("undici")> | undefined;
-/** undici loads on the first request: hosts that never use the network never pay for it. */
-function loadUndici(): Promise<typeof import("undici")> {
-  return (undici ??= import("undici"));
+type ClientClass = typeof import("undici").Client;
+let undiciClient: Promise<ClientClass> | undefined;
+/**
+ * undici's Client loads on the first request: hosts that never use the network never pay
+ * for it. Only the Client module is loaded, never undici's index: importing the index
+ * installs undici's global dispatcher on the host's `globalThis` (a non-configurable
+ * symbol that the host's own `fetch` then uses), and quicksand changes no host global.
+ */
+function loadClient(): Promise<ClientClass> {
+  return (undiciClient ??= import("undici/lib/dispatcher/client.js").then((m: { default: ClientClass }) => m.default));
 }
 
 type LookupCallback = (err: Error | null, address: string | { address: string; family: number }[], family?: number) => void;
@@ -61,7 +67,7 @@ function pinnedLookup(target: CheckedAddress) {
 }
 
 export async function exchange(req: ExchangeRequest): Promise<ExchangeResponse> {
-  const { Client } = await loadUndici();
+  const Client = await loadClient();
   req.signal?.throwIfAborted();
   const client: UndiciClient = new Client(req.url.origin, {
     connect: { ...req.tls, lookup: pinnedLookup(req.target), timeout: req.timeoutMs } as never,

@@ -123,7 +123,6 @@ class Slot {
     const worker = new Worker(this.url, { workerData: { control, syncPort: port2 }, transferList: [port2], execArgv: [] });
     this.worker = worker;
     this.ready = false;
-    worker.unref();
     worker.on("message", (m: FromWorker) => {
       if (worker === this.worker) this.onMessage(m);
     });
@@ -133,6 +132,9 @@ class Slot {
     worker.on("exit", () => {
       if (worker === this.worker) this.crashed("the worker thread exited");
     });
+    // After the listeners: adding a "message" listener refs the worker's port again, and an
+    // idle worker must not keep the host process alive. run() refs it while it has execs.
+    worker.unref();
     return worker;
   }
 
@@ -458,6 +460,18 @@ function plainProcessConfig(pc: ResolvedRuntimeOptions["driver"]["processConfig"
 }
 
 let shared: WorkerPool | undefined;
+
+/**
+ * Closes the process-wide pool that `mode: "worker"` runtimes share, if one was started:
+ * its threads end, and running or queued execs on it end with 143. A later
+ * `mode: "worker"` runtime starts a new one. Idle shared workers never keep the process
+ * alive, so this is for a host that wants its threads gone now (tests, a graceful exit).
+ */
+export async function closeSharedWorkerPool(): Promise<void> {
+  const pool = shared;
+  shared = undefined;
+  await pool?.close();
+}
 
 /** The process-wide pool `mode: "worker"` uses when no `workerPool` is given. Its idle workers do not keep the process alive. */
 export function sharedWorkerPool(): WorkerPool {
