@@ -545,6 +545,10 @@ export class Execution {
       if (--this.depth === 0) {
         this.cpuUsed += this.sinceEntered();
         this.hooks.onGuestLeave?.();
+        // Host work done for the guest inside this call (a synchronous op: hashing,
+        // compression, a module resolution) is counted above too; the interrupt handler
+        // may not run again before the guest returns, so the budget is judged here as well.
+        if (this.cpuUsed > this.ex.cpuTimeLimitMs) this.cpuExceeded = true;
         // An interrupt can surface as a rejected promise rather than an error (inside an
         // async function's job), so the limit is judged by the flag, not by the result.
         if (this.cpuExceeded && !this.outcome) this.limitExceeded();
