@@ -108,7 +108,8 @@ export class Execution {
   private depth = 0;
   private readonly completions: Completion[] = [];
   private wake: (() => void) | undefined;
-  private readonly startWall = Date.now();
+  /** The exec's start as epoch ms: what the guest's frozen clock shows. */
+  private readonly startWall: number;
   private readonly growFailuresAtStart: number;
   /** The entry ES module's evaluation promise, until it settles (see checkEntryModule). */
   private entryModule: QuickJSHandle | undefined;
@@ -125,6 +126,7 @@ export class Execution {
     private readonly hooks: ExecutionHooks = {},
   ) {
     this.growFailuresAtStart = sandbox.growFailures();
+    this.startWall = ex.startEpochMs ?? Date.now();
     const prepared = sandbox.takePrepared();
     this.context = prepared?.context ?? sandbox.runtime.newContext();
     this.preparedPrelude = prepared?.prelude;
@@ -134,6 +136,7 @@ export class Execution {
       },
       memoryUsage: () => sandbox.memoryUsage(),
       memoryLimit: sandbox.memoryLimitBytes,
+      ...(ex.timingMitigation === "freeze" ? { guestClockMs: this.startWall } : {}),
     });
   }
 

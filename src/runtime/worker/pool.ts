@@ -150,7 +150,9 @@ class Slot {
     while (used.has(job.stopSlot)) job.stopSlot++;
     this.jobs.set(job.id, job);
     Atomics.store(this.i32, STOP_BASE + job.stopSlot, 0);
-    job.session = new HostSession(job.id, job.rt, job.ex, {
+    // Both threads show the guest the same frozen clock: the guest's and the file times the ops report.
+    job.config.startEpochMs = Date.now();
+    job.session = new HostSession(job.id, job.rt, { ...job.ex, startEpochMs: job.config.startEpochMs }, {
       post: (msg) => this.post(msg),
       replySync: (reply) => {
         this.syncPort.postMessage(reply);

@@ -123,6 +123,7 @@ async function run(m: Extract<ToWorker, { t: "exec" }>): Promise<void> {
       cpuTimeLimitMs: config.cpuTimeLimitMs,
       timingMitigation: config.timingMitigation,
       onStdio: [],
+      ...(config.startEpochMs !== undefined ? { startEpochMs: config.startEpochMs } : {}),
     };
     const hooks: ExecutionHooks = {
       onGuestEnter: (left) => wire.setRunning(job, epochNow() + Math.max(0, left)),
