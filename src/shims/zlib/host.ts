@@ -24,8 +24,8 @@ const MiB = 1024 * KiB;
 /**
  * Most bytes one call may compress, by deflate level (gzip, deflate, deflateRaw; the
  * default level -1 is 6) and by brotli quality (default 11). Sized from the worst input
- * measured (random bytes over a two-letter alphabet) to about a second of host CPU on a
- * slow, busy machine; ordinary text runs ten to a hundred times faster.
+ * measured (random bytes over a two-letter alphabet) to 0.7–1.3 s of host CPU on a busy
+ * 2-core machine; ordinary text runs ten to a hundred times faster.
  */
 export const DEFLATE_MAX_INPUT: readonly number[] = [32 * MiB, 32 * MiB, 32 * MiB, 16 * MiB, 16 * MiB, 16 * MiB, 4 * MiB, 2 * MiB, 512 * KiB, 512 * KiB];
 export const BROTLI_MAX_INPUT: readonly number[] = [32 * MiB, 32 * MiB, 32 * MiB, 32 * MiB, 32 * MiB, 8 * MiB, 8 * MiB, 4 * MiB, 4 * MiB, 2 * MiB, 512 * KiB, 512 * KiB];
