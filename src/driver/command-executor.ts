@@ -23,7 +23,10 @@ export interface NodeCommandExecutorOptions {
   inheritEnv?: boolean;
   /** Host directory a child runs in when the guest names no `cwd`. Default `process.cwd()`. */
   cwd?: string;
-  /** Wall-clock limit of one child in ms; it is killed with SIGKILL after. Default: none. */
+  /**
+   * Wall-clock limit of one child in ms; it (and its process group) is killed with
+   * SIGKILL after. A guest's own `timeout` applies too: the smaller one wins. Default: none.
+   */
   timeoutMs?: number;
 }
 
@@ -54,7 +57,6 @@ export function createNodeCommandExecutor(options: NodeCommandExecutorOptions = 
         windowsHide: true,
         // Its own process group, so a kill reaches what it started too (`sh -c "a | b"`).
         detached: process.platform !== "win32",
-        ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs, killSignal: "SIGKILL" as const } : {}),
       });
       child.stdout.on("data", (chunk: Buffer) => o.onStdout?.(new Uint8Array(chunk)));
       child.stderr.on("data", (chunk: Buffer) => o.onStderr?.(new Uint8Array(chunk)));
@@ -62,9 +64,30 @@ export function createNodeCommandExecutor(options: NodeCommandExecutorOptions = 
       // the guest learns that from its own write, not from an unhandled host error.
       child.stdin.on("error", () => {});
       let signal: string | null = null;
+      let timedOut = false;
+      const kill = (sig: number | NodeJS.Signals) => {
+        try {
+          // The whole group: a shell's own children must not outlive a kill or a dispose.
+          if (child.pid !== undefined && process.platform !== "win32") process.kill(-child.pid, sig);
+          else child.kill(sig);
+        } catch {
+          child.kill(sig);
+        }
+      };
+      const timer =
+        opts.timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              kill("SIGKILL");
+            }, opts.timeoutMs);
       const done = new Promise<number>((resolve, reject) => {
-        child.once("error", (e) => reject(e));
+        child.once("error", (e) => {
+          clearTimeout(timer);
+          reject(e);
+        });
         child.once("close", (code, sig) => {
+          clearTimeout(timer);
           signal = sig;
           resolve(code ?? 128 + (sig ? (constants.signals as Record<string, number>)[sig] ?? 0 : 0));
         });
@@ -78,30 +101,25 @@ export function createNodeCommandExecutor(options: NodeCommandExecutorOptions = 
         closeStdin: () => {
           if (!child.stdin.destroyed) child.stdin.end();
         },
-        kill: (sig) => {
-          const signal = sig ?? "SIGTERM";
-          try {
-            // The whole group: a shell's own children must not outlive a kill or a dispose.
-            if (child.pid !== undefined && process.platform !== "win32") process.kill(-child.pid, signal);
-            else child.kill(signal);
-          } catch {
-            child.kill(signal);
-          }
-        },
+        kill: (sig) => kill(sig ?? "SIGTERM"),
         wait: () => done,
         exitSignal: () => signal,
+        timedOut: () => timedOut,
       };
     },
 
     spawnSync(command: string, args: string[], o: CommandSpawnSyncOptions): CommandSpawnSyncResult {
-      const timeout = o.timeoutMs ?? opts.timeoutMs;
+      // The stricter limit wins: the host's (with its SIGKILL) when it is the smaller.
+      const hostWins = opts.timeoutMs !== undefined && (o.timeoutMs === undefined || opts.timeoutMs < o.timeoutMs);
+      const timeout = hostWins ? opts.timeoutMs : o.timeoutMs;
+      const killSignal = (hostWins ? "SIGKILL" : o.killSignal ?? "SIGTERM") as NodeJS.Signals;
       const r = hostSpawnSync(command, args, {
         cwd: o.cwd ?? opts.cwd,
         env: envFor(o.env),
         input: o.input,
         maxBuffer: o.maxBuffer,
         windowsHide: true,
-        ...(timeout !== undefined ? { timeout, killSignal: (o.killSignal ?? "SIGTERM") as NodeJS.Signals } : {}),
+        ...(timeout !== undefined ? { timeout, killSignal } : {}),
       });
       const error = r.error as (Error & { code?: string }) | undefined;
       return {

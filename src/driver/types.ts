@@ -392,6 +392,11 @@ export interface SpawnedProcess {
    * itself and the exit code is 128 + that signal's number.
    */
   exitSignal?(): string | null;
+  /**
+   * Optional: after `wait()` settles, true when the executor's own time limit ended the
+   * process; the guest's `spawnSync`/`execSync` then report `ETIMEDOUT`, as Node does.
+   */
+  timedOut?(): boolean;
 }
 
 /** What `CommandExecutor.spawn` receives besides the command and its arguments. */

@@ -17,6 +17,8 @@ export interface SandboxFacts {
   exit(code: number): void;
   memoryUsage(): { rss: number; heapTotal: number; heapUsed: number };
   readonly memoryLimit: number;
+  /** The guest's frozen wall clock (see ExecState.guestClockMs); absent with real clocks. */
+  readonly guestClockMs?: number;
 }
 
 export interface ExecHost {
@@ -49,6 +51,7 @@ export function createExecState(init: ExecStateInit): ExecState & { end(): void 
     env: init.env,
     stdin: init.stdin,
     memoryLimit: init.facts.memoryLimit,
+    ...(init.facts.guestClockMs !== undefined ? { guestClockMs: init.facts.guestClockMs } : {}),
     write: init.write,
     exit: (code) => init.facts.exit(code),
     memoryUsage: () => init.facts.memoryUsage(),

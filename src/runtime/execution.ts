@@ -108,7 +108,8 @@ export class Execution {
   private depth = 0;
   private readonly completions: Completion[] = [];
   private wake: (() => void) | undefined;
-  private readonly startWall = Date.now();
+  /** The exec's start as epoch ms: what the guest's frozen clock shows. */
+  private readonly startWall: number;
   private readonly growFailuresAtStart: number;
   /** The entry ES module's evaluation promise, until it settles (see checkEntryModule). */
   private entryModule: QuickJSHandle | undefined;
@@ -125,6 +126,7 @@ export class Execution {
     private readonly hooks: ExecutionHooks = {},
   ) {
     this.growFailuresAtStart = sandbox.growFailures();
+    this.startWall = ex.startEpochMs ?? Date.now();
     const prepared = sandbox.takePrepared();
     this.context = prepared?.context ?? sandbox.runtime.newContext();
     this.preparedPrelude = prepared?.prelude;
@@ -134,6 +136,7 @@ export class Execution {
       },
       memoryUsage: () => sandbox.memoryUsage(),
       memoryLimit: sandbox.memoryLimitBytes,
+      ...(ex.timingMitigation === "freeze" ? { guestClockMs: this.startWall } : {}),
     });
   }
 
@@ -545,6 +548,10 @@ export class Execution {
       if (--this.depth === 0) {
         this.cpuUsed += this.sinceEntered();
         this.hooks.onGuestLeave?.();
+        // Host work done for the guest inside this call (a synchronous op: hashing,
+        // compression, a module resolution) is counted above too; the interrupt handler
+        // may not run again before the guest returns, so the budget is judged here as well.
+        if (this.cpuUsed > this.ex.cpuTimeLimitMs) this.cpuExceeded = true;
         // An interrupt can surface as a rejected promise rather than an error (inside an
         // async function's job), so the limit is judged by the flag, not by the result.
         if (this.cpuExceeded && !this.outcome) this.limitExceeded();

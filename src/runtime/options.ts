@@ -195,6 +195,12 @@ export interface ResolvedExecOptions {
   cpuTimeLimitMs: number;
   timingMitigation: TimingMitigation;
   onStdio: StdioHandler[];
+  /**
+   * The exec's start as epoch ms (the guest's frozen clock), when decided before the
+   * exec runs: worker mode sets it on the caller's thread, which serves the ops that
+   * show the guest's clock, and hands it to the guest's thread.
+   */
+  startEpochMs?: number;
 }
 
 function absolutePath(where: string, name: string, v: unknown): string {

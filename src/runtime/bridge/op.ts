@@ -76,6 +76,12 @@ export interface ExecState {
   readonly memoryLimit: number;
   readonly stdin: string;
   /**
+   * Under timing mitigation "freeze": the guest's wall clock, in epoch ms (what its
+   * `Date.now()` answers). Absent when the guest has the real clocks. Host values the
+   * guest sees that would tell the real time (file times) follow it.
+   */
+  readonly guestClockMs?: number;
+  /**
    * Runs `fn` once when the exec ends, however it ends (normal end, exit, a limit,
    * termination, dispose): host work that outlives one op call — a child process — is
    * released here. Registered after the end, `fn` runs at once.

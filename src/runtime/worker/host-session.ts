@@ -67,6 +67,7 @@ export class HostSession {
           throw new Error("quicksand internal: memoryUsage is read by local ops only, on the sandbox's thread");
         },
         memoryLimit: rt.memoryLimitBytes,
+        ...(ex.timingMitigation === "freeze" ? { guestClockMs: ex.startEpochMs ?? Date.now() } : {}),
       },
     });
     const { cx, gate } = opContext(rt.driver, exec);

@@ -18,6 +18,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { ExitCode } from "../exit-codes.js";
+import { newThreadCells, releaseThread, sharedSlots } from "../host-jobs.js";
 import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "../options.js";
 import { HostSession, type SessionOutcome } from "./host-session.js";
 import { CONTROL_BYTES, DEADLINE, MAX_EXECS_PER_WORKER, RUNNING_JOB, STOP_BASE, SYNC_FLAG, type FromWorker, type ToWorker, type WorkerExecConfig } from "./protocol.js";
@@ -95,6 +96,8 @@ class Slot {
   private i32!: Int32Array;
   private f64!: Float64Array;
   private syncPort!: MessagePort;
+  /** The worker's count of libuv thread-pool slots it holds (see host-jobs.ts). */
+  private jobCells!: SharedArrayBuffer;
   /** The execs this worker holds, by job id. */
   readonly jobs = new Map<number, Job>();
   /** Runtimes whose sandbox lives on this worker. */
@@ -118,9 +121,14 @@ class Slot {
     this.f64 = new Float64Array(control);
     const { port1, port2 } = new MessageChannel();
     this.syncPort = port1;
+    this.jobCells = newThreadCells();
     // No execArgv: the caller's flags (`--input-type`, `--eval`, loaders) are for its own
     // entry script and can keep a worker from starting at all.
-    const worker = new Worker(this.url, { workerData: { control, syncPort: port2 }, transferList: [port2], execArgv: [] });
+    const worker = new Worker(this.url, {
+      workerData: { control, syncPort: port2, hostJobs: sharedSlots(), hostJobCells: this.jobCells },
+      transferList: [port2],
+      execArgv: [],
+    });
     this.worker = worker;
     this.ready = false;
     worker.on("message", (m: FromWorker) => {
@@ -144,7 +152,9 @@ class Slot {
     while (used.has(job.stopSlot)) job.stopSlot++;
     this.jobs.set(job.id, job);
     Atomics.store(this.i32, STOP_BASE + job.stopSlot, 0);
-    job.session = new HostSession(job.id, job.rt, job.ex, {
+    // Both threads show the guest the same frozen clock: the guest's and the file times the ops report.
+    job.config.startEpochMs = Date.now();
+    job.session = new HostSession(job.id, job.rt, { ...job.ex, startEpochMs: job.config.startEpochMs }, {
       post: (msg) => this.post(msg),
       replySync: (reply) => {
         this.syncPort.postMessage(reply);
@@ -221,7 +231,10 @@ class Slot {
     this.worker = undefined;
     this.homes.forEach((r) => this.pool.homeLost(r, this));
     this.homes.clear();
-    void old?.terminate();
+    // Once it has stopped, what it held of libuv's pool is given back.
+    const cells = this.jobCells;
+    const release = () => releaseThread(sharedSlots(), cells);
+    void old?.terminate().then(release, release);
     if (wasReady) this.start();
     const bystander: SessionOutcome = {
       code: ExitCode.INTERNAL_ERROR,
@@ -243,6 +256,7 @@ class Slot {
     const w = this.worker;
     this.worker = undefined;
     await w?.terminate();
+    releaseThread(sharedSlots(), this.jobCells);
   }
 }
 

@@ -42,6 +42,8 @@ export interface WorkerExecConfig {
   cwd: string;
   /** The runtime's performance origin as epoch ms (the guest's performance.now() counts from it). */
   perfOriginEpochMs: number;
+  /** The exec's start as epoch ms (the guest's frozen clock), set when the exec is handed to a worker. */
+  startEpochMs?: number;
 }
 
 export type ToWorker =

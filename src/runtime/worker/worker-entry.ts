@@ -10,6 +10,7 @@ import { OPS } from "../../shims/index.js";
 import { compileVariant } from "../../wasm/module.js";
 import { getVariant } from "../../wasm/variants.js";
 import { Execution, type ExecLimits, type ExecutionHooks } from "../execution.js";
+import { shareSlots } from "../host-jobs.js";
 import type { SandboxFacts } from "../exec-host.js";
 import { DEFAULTS } from "../defaults.js";
 import type { ResolvedExecOptions } from "../options.js";
@@ -20,12 +21,16 @@ import type { ToWorker } from "./protocol.js";
 interface WorkerData {
   control: SharedArrayBuffer;
   syncPort: MessagePort;
+  /** The process's libuv thread-pool slots, and this thread's count of them (host-jobs.ts). */
+  hostJobs: SharedArrayBuffer;
+  hostJobCells: SharedArrayBuffer;
 }
 
 const port = parentPort!;
 const DEFAULT_MEMORY_BYTES = DEFAULTS.memoryLimitMb * 1024 * 1024;
 const data = workerData as WorkerData;
 const wire = new GuestThreadWire(port, data.syncPort, data.control);
+shareSlots(data.hostJobs, data.hostJobCells);
 const sandboxes = new Map<number, Sandbox>();
 interface Running {
   runtime: number;
@@ -118,6 +123,7 @@ async function run(m: Extract<ToWorker, { t: "exec" }>): Promise<void> {
       cpuTimeLimitMs: config.cpuTimeLimitMs,
       timingMitigation: config.timingMitigation,
       onStdio: [],
+      ...(config.startEpochMs !== undefined ? { startEpochMs: config.startEpochMs } : {}),
     };
     const hooks: ExecutionHooks = {
       onGuestEnter: (left) => wire.setRunning(job, epochNow() + Math.max(0, left)),

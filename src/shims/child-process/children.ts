@@ -334,6 +334,8 @@ export async function runToEnd(
   let exit: { code: number | null; signal: string | null } = { code: null, signal: null };
   try {
     exit = exitOf(proc, await proc.wait(), sent);
+    // The executor's own time limit (stricter than the guest's) ended it.
+    if (proc.timedOut?.() === true) error ??= "ETIMEDOUT";
   } catch (e) {
     error ??= failureCode(e);
   } finally {

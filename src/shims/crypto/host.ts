@@ -5,7 +5,13 @@
  * - data crosses under the bridge's payload limit (a huge input fails before hashing);
  * - streaming hashes live on the host, owned by the exec, at most MAX_LIVE_HASHES at
  *   once, and are released when the exec ends;
- * - random bytes, key lengths, PBKDF2 iterations and scrypt's N·r·p and memory are capped.
+ * - random bytes, key lengths, PBKDF2's work (iterations × output blocks × the digest's
+ *   cost) and scrypt's N·r·p and memory are capped, so that one call is short (well under
+ *   a second on a slow host): a synchronous call runs on the calling thread and cannot be
+ *   interrupted, and an asynchronous one, once started on libuv's thread pool, cannot be
+ *   taken back;
+ * - asynchronous PBKDF2 and scrypt wait in the exec's queue for the thread pool
+ *   (runtime/host-jobs.ts): one at a time per exec, dropped when the exec ends.
  *
  * Every op is `local`: it touches nothing outside the sandbox (its only state, the live
  * hashes, is keyed by the exec), so in worker mode it runs on the sandbox's own thread.
@@ -14,6 +20,7 @@ import * as nodeCrypto from "node:crypto";
 import * as arg from "../../runtime/bridge/decoders.js";
 import { defineOp, type ExecState, type Op } from "../../runtime/bridge/op.js";
 import { OpError } from "../../runtime/bridge/op-error.js";
+import { poolJob } from "../../runtime/host-jobs.js";
 
 export const HASH_ALGORITHMS = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha512-224", "sha512-256", "sha3-224", "sha3-256", "sha3-384", "sha3-512", "ripemd160"] as const;
 type Algorithm = (typeof HASH_ALGORITHMS)[number];
@@ -22,12 +29,21 @@ type Algorithm = (typeof HASH_ALGORITHMS)[number];
 export const MAX_LIVE_HASHES = 256;
 /** Random bytes per op call (the guest asks in chunks). */
 export const MAX_RANDOM_CHUNK = 1 << 20;
-/** PBKDF2 iterations: well above current recommendations (600k for SHA-256). */
-export const MAX_PBKDF2_ITERATIONS = 5_000_000;
+/**
+ * PBKDF2 work of one call, in HMAC-SHA-1 blocks: iterations × ceil(keylen / digest size) ×
+ * the digest's cost (PBKDF2_COST). 2.5 million allows one block of HMAC-SHA-256 at 2.5
+ * million iterations (OWASP recommends 600,000), of SHA-512 at 1.25 million (210,000).
+ */
+export const MAX_PBKDF2_WORK = 2_500_000;
+/** Relative cost of one HMAC block per digest (SHA-1 = 1), rounded up from measurements. */
+export const PBKDF2_COST: Readonly<Record<Algorithm, number>> = Object.freeze({
+  md5: 2, sha1: 1, sha224: 1, sha256: 1, sha384: 2, sha512: 2, "sha512-224": 2, "sha512-256": 2,
+  "sha3-224": 4, "sha3-256": 4, "sha3-384": 4, "sha3-512": 4, ripemd160: 3,
+});
 /** Derived key length for PBKDF2 and scrypt. */
 export const MAX_DERIVED_KEY = 1 << 16;
-/** scrypt: N·r·p bounds the work, maxmem the host memory one call may take. */
-export const MAX_SCRYPT_WORK = 1 << 22;
+/** scrypt: N·r·p bounds the work (2^21: about half a second), maxmem the host memory one call may take. */
+export const MAX_SCRYPT_WORK = 1 << 21;
 export const MAX_SCRYPT_MEMORY = 64 * 1024 * 1024;
 
 const algorithm: arg.Decoder<Algorithm> = arg.oneOf(...HASH_ALGORITHMS);
@@ -147,9 +163,32 @@ const randomFill = defineOp({
   },
 });
 
-function checkPbkdf2(iterations: number, keylen: number): void {
-  range("iterations", iterations, 1, MAX_PBKDF2_ITERATIONS, " (a quicksand sandbox limit)");
+/** The most PBKDF2 iterations one call may do with this digest and key length. */
+export function maxPbkdf2Iterations(digest: Algorithm, keylen: number): number {
+  const blocks = Math.max(1, Math.ceil(keylen / nodeCrypto.createHash(digest).digest().length));
+  return Math.max(1, Math.floor(MAX_PBKDF2_WORK / (blocks * PBKDF2_COST[digest])));
+}
+
+function checkPbkdf2(iterations: number, keylen: number, digest: Algorithm): void {
   range("keylen", keylen, 0, MAX_DERIVED_KEY, " (a quicksand sandbox limit)");
+  const why = ` (a quicksand sandbox limit on the work of one call: iterations × key blocks × digest cost ≤ ${MAX_PBKDF2_WORK})`;
+  range("iterations", iterations, 1, maxPbkdf2Iterations(digest, keylen), why);
+}
+
+/** Node's callback, settling a promise with the guest's view of the result. */
+function settle(resolve: (v: Uint8Array) => void, reject: (e: unknown) => void, done: () => void) {
+  return (err: Error | null, key: Buffer) => {
+    done();
+    if (!err) {
+      resolve(new Uint8Array(key));
+      return;
+    }
+    try {
+      rethrow(err);
+    } catch (e) {
+      reject(e);
+    }
+  };
 }
 
 const pbkdf2 = defineOp({
@@ -157,26 +196,19 @@ const pbkdf2 = defineOp({
   args: [arg.bytes, arg.bytes, arg.integer, arg.integer, algorithm],
   local: true,
   sync: (_cx, [password, salt, iterations, keylen, digest]) => {
-    checkPbkdf2(iterations, keylen);
+    checkPbkdf2(iterations, keylen, digest);
     try {
       return new Uint8Array(nodeCrypto.pbkdf2Sync(password, salt, iterations, keylen, digest));
     } catch (e) {
       rethrow(e);
     }
   },
-  // The async form runs on the host's thread pool: the host's event loop stays free.
-  async: (_cx, [password, salt, iterations, keylen, digest]) => {
-    checkPbkdf2(iterations, keylen);
-    return new Promise<Uint8Array>((resolve, reject) => {
-      nodeCrypto.pbkdf2(password, salt, iterations, keylen, digest, (err, key) => {
-        if (err) {
-          try {
-            rethrow(err);
-          } catch (e) {
-            reject(e);
-          }
-        } else resolve(new Uint8Array(key));
-      });
+  // The async form runs on libuv's thread pool, through the exec's queue: the host's
+  // event loop stays free, and so do most of the pool's threads.
+  async: (cx, [password, salt, iterations, keylen, digest]) => {
+    checkPbkdf2(iterations, keylen, digest);
+    return poolJob<Uint8Array>(cx.exec, (resolve, reject, done) => {
+      nodeCrypto.pbkdf2(password, salt, iterations, keylen, digest, settle(resolve, reject, done));
     });
   },
 });
@@ -214,21 +246,15 @@ const scrypt = defineOp({
       rethrow(e);
     }
   },
-  async: (_cx, args) => {
+  async: (cx, args) => {
     const [password, salt, keylen, params] = args as [Uint8Array, Uint8Array, number, ScryptParams];
     const opts = checkScrypt(keylen, params);
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return poolJob<Uint8Array>(cx.exec, (resolve, reject, done) => {
       try {
-        nodeCrypto.scrypt(password, salt, keylen, opts, (err, key) => {
-          if (err) {
-            try {
-              rethrow(err);
-            } catch (e) {
-              reject(e);
-            }
-          } else resolve(new Uint8Array(key));
-        });
+        nodeCrypto.scrypt(password, salt, keylen, opts, settle(resolve, reject, done));
       } catch (e) {
+        // Refused before it reached the pool (bad parameters).
+        done();
         try {
           rethrow(e);
         } catch (e2) {

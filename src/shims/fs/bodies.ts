@@ -63,6 +63,7 @@ export const STAT_FIELDS = [
  * instead of an object built property by property, which costs a call each.
  */
 export function statRecord(cx: OpContext, s: VirtualStat): Uint8Array {
+  const time = guestTime(cx.exec.guestClockMs);
   let mode = Number(s.mode) >>> 0;
   // A backend may report only permission bits; the file type comes from the flags then.
   if ((mode & S_IFMT) === 0) mode |= s.isSymbolicLink ? S_IFLNK : s.isDirectory ? S_IFDIR : S_IFREG;
@@ -78,12 +79,25 @@ export function statRecord(cx: OpContext, s: VirtualStat): Uint8Array {
     Number(s.ino ?? 0),
     size,
     Math.ceil(size / 4096) * 8,
-    Number(s.atimeMs),
-    Number(s.mtimeMs),
-    Number(s.ctimeMs),
-    Number(s.birthtimeMs),
+    time(Number(s.atimeMs)),
+    time(Number(s.mtimeMs)),
+    time(Number(s.ctimeMs)),
+    time(Number(s.birthtimeMs)),
   ]);
   return new Uint8Array(fields.buffer);
+}
+
+/**
+ * File times as the guest may see them. Under timing mitigation "freeze" the guest's
+ * clock stands at the exec's start, but a filesystem stamps every change with the real
+ * time: the mtime of a file the guest just wrote would be a real clock, read to the
+ * millisecond. So a time at or past the guest's clock — anything changed while the exec
+ * ran, by the guest or anyone, and a time set with utimes to later than the guest's now —
+ * shows as the guest's clock; earlier times show as they are. What the filesystem stores
+ * is left alone: the host's view of its files stays true.
+ */
+function guestTime(clock: number | undefined): (t: number) => number {
+  return clock === undefined ? (t) => t : (t) => (t >= clock ? clock : t);
 }
 
 /** Node's dirent type numbers (UV_DIRENT_*). */

@@ -59,9 +59,22 @@ const CJS_EXTENSIONS = [".js", ".json", ".node"];
 const REQUIRE_CONDITIONS = ["node", "require", "default"];
 const IMPORT_CONDITIONS = ["node", "import", "default"];
 
+/**
+ * Filesystem questions one resolution may ask, and `paths` entries it may take: the
+ * work of one call (which the host does while the guest waits) stays small whatever
+ * the guest passes. A resolution from a directory 50 levels deep asks about 150.
+ */
+export const MAX_RESOLVE_PROBES = 1024;
+export const MAX_RESOLVE_PATHS = 64;
+
+function tooManyProbes(): ResolveError {
+  return new ResolveError("ERR_SANDBOX_LIMIT", `module resolution gave up after ${MAX_RESOLVE_PROBES} filesystem lookups (a quicksand sandbox limit on the host work of one resolution)`);
+}
+
 export function runSync<T>(gen: Gen<T>, fs: FsProbe): T {
   let step = gen.next();
-  while (!step.done) {
+  for (let n = 0; !step.done; n++) {
+    if (n >= MAX_RESOLVE_PROBES) throw tooManyProbes();
     const q = step.value;
     step = gen.next(q.kind === "stat" ? fs.stat(q.path) : fs.readText(q.path));
   }
@@ -70,7 +83,8 @@ export function runSync<T>(gen: Gen<T>, fs: FsProbe): T {
 
 export async function runAsync<T>(gen: Gen<T>, fs: AsyncFsProbe): Promise<T> {
   let step = gen.next();
-  while (!step.done) {
+  for (let n = 0; !step.done; n++) {
+    if (n >= MAX_RESOLVE_PROBES) throw tooManyProbes();
     const q = step.value;
     step = gen.next(q.kind === "stat" ? await fs.stat(q.path) : await fs.readText(q.path));
   }
@@ -227,6 +241,9 @@ export interface ResolveOptions {
 
 /** Resolves `request` from the file `parent` (absolute guest path). */
 export function* resolve(request: string, parent: string, o: ResolveOptions): Gen<Resolved> {
+  if (o.paths && o.paths.length > MAX_RESOLVE_PATHS) {
+    throw new ResolveError("ERR_SANDBOX_LIMIT", `require.resolve: ${o.paths.length} entries in options.paths are over the quicksand sandbox limit of ${MAX_RESOLVE_PATHS}`);
+  }
   if (request.startsWith("node:")) {
     if (o.isBuiltin(request.slice(5))) return { path: request, format: "builtin" };
     throw new ResolveError("ERR_UNKNOWN_BUILTIN_MODULE", `No such built-in module: ${request}`);

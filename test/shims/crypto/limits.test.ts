@@ -14,7 +14,7 @@ describe("crypto host limits", () => {
 
   it("caps scrypt's N·r·p and says it is a sandbox limit", async () => {
     const out = await run(`try { require("crypto").scryptSync("p", "s", 16, { N: 2 ** 20, r: 8, p: 1, maxmem: 2 ** 31 }) } catch (e) { console.log(e.code, e.message) }`);
-    expect(out).toBe("ERR_CRYPTO_INVALID_SCRYPT_PARAMS Invalid scrypt params: N*r*p is 8388608, over the quicksand sandbox limit of 4194304");
+    expect(out).toBe("ERR_CRYPTO_INVALID_SCRYPT_PARAMS Invalid scrypt params: N*r*p is 8388608, over the quicksand sandbox limit of 2097152");
   });
 
   it("caps scrypt's memory at 64 MiB whatever maxmem the guest asks for", async () => {
@@ -23,9 +23,9 @@ describe("crypto host limits", () => {
   });
 
   it("caps PBKDF2 iterations and key length", async () => {
-    const out = await run(`const c = require("crypto"); for (const f of [() => c.pbkdf2Sync("p", "s", 5_000_001, 32, "sha256"), () => c.pbkdf2Sync("p", "s", 1, 65537, "sha256")]) try { f() } catch (e) { console.log(e.name, e.code, e.message) }`);
+    const out = await run(`const c = require("crypto"); for (const f of [() => c.pbkdf2Sync("p", "s", 2_500_001, 32, "sha256"), () => c.pbkdf2Sync("p", "s", 1, 65537, "sha256")]) try { f() } catch (e) { console.log(e.name, e.code, e.message) }`);
     expect(out).toBe(
-      "RangeError ERR_OUT_OF_RANGE The value of \"iterations\" is out of range. It must be >= 1 && <= 5000000 (a quicksand sandbox limit). Received 5000001\n" +
+      "RangeError ERR_OUT_OF_RANGE The value of \"iterations\" is out of range. It must be >= 1 && <= 2500000 (a quicksand sandbox limit on the work of one call: iterations × key blocks × digest cost ≤ 2500000). Received 2500001\n" +
         "RangeError ERR_OUT_OF_RANGE The value of \"keylen\" is out of range. It must be >= 0 && <= 65536 (a quicksand sandbox limit). Received 65537",
     );
   });
