@@ -1,23 +1,42 @@
 /**
  * ES module loading for one exec: QuickJS asks to normalize a specifier against its
  * importer and then to load the resolved name. Names are absolute guest paths (or
- * `node:<builtin>`). Resolution is Node's ESM algorithm over the sandbox filesystem
- * (src/shims/module/resolve.ts) with the fs permission on every probe and read.
+ * `node:<builtin>`). Resolution (Node's ESM algorithm over the sandbox filesystem), a
+ * file's format and its source are ops — `module.resolve`, `module.format`,
+ * `module.readSource` — called through the exec's op call path like any other op, so
+ * every probe and read passes the fs permission, symbolic links included, on the
+ * caller's thread in worker mode too.
  *
- * QuickJS's loader is synchronous, so over an async-only filesystem the static import
- * graph is walked asynchronously first (`prefetch`) and the loader serves from that cache.
+ * QuickJS's loader is synchronous, so over an async-only filesystem (in-process) the
+ * static import graph is walked asynchronously first (`prefetch`) and the loader serves
+ * from that cache.
  */
 import type { JSModuleLoadResult, JSModuleNormalizeResult, QuickJSHandle } from "quickjs-emscripten-core";
 // The pure-JavaScript build of the lexer: synchronous, no WebAssembly of its own.
 import { parse as parseImports } from "es-module-lexer/js";
-import type { OpContext } from "./bridge/op.js";
+import { OpFailure } from "./bridge/op-runner.js";
 import type { OpErrorRecord } from "./bridge/op-error.js";
-import { asyncProbe, syncProbe } from "../shims/module/fs-probe.js";
-import { sandboxBuiltin } from "../shims/module/host.js";
-import { formatOf, resolve, ResolveError, runAsync, runSync, type Format } from "../shims/module/resolve.js";
+
+/** How a module runs (the `format` of a `module.resolve` result). */
+export type Format = "commonjs" | "module" | "json" | "builtin";
+
+interface Resolved {
+  path: string;
+  format: Format;
+}
 
 export interface EsmHost {
-  readonly cx: OpContext;
+  /** Calls a module op now, on the exec's op call path (throws OpFailure). */
+  call(name: string, args: unknown[]): unknown;
+  /** Calls a module op with its host work awaited (rejects with OpFailure). */
+  callAsync(name: string, args: unknown[]): Promise<unknown>;
+  /**
+   * Whether module ops can be served synchronously: always in worker mode (the guest's
+   * thread waits), in-process when the filesystem has synchronous methods.
+   */
+  readonly syncLoading: boolean;
+  /** The exec's current directory (the parent of specifiers imported from eval'd code). */
+  cwd(): string;
   /** A guest Error built from a record (Node-shaped, with `code`). */
   guestError(record: OpErrorRecord): QuickJSHandle;
   /** Export names of a builtin (loads the bootstrap and the builtin). */
@@ -29,6 +48,8 @@ export interface EsmHost {
 interface Entry {
   format: Format;
   source?: string;
+  /** Why prefetch could not read the source (reported when QuickJS loads the module). */
+  error?: OpErrorRecord;
 }
 
 export class EsmLoader {
@@ -40,19 +61,16 @@ export class EsmLoader {
 
   constructor(private readonly host: EsmHost) {}
 
-  private get hasSyncFs(): boolean {
-    const fs = this.host.cx.driver.filesystem;
-    return typeof fs.statSync === "function" && typeof fs.readFileSync === "function";
-  }
-
   normalize(baseName: string, request: string): JSModuleNormalizeResult {
     const base = pathOfModule(baseName);
     const cached = this.resolved.get(`${base}\0${request}`);
     if (cached) return moduleName(cached);
     try {
-      if (!this.hasSyncFs) throw new ResolveError("ERR_MODULE_NOT_FOUND", `Cannot find module '${request}' imported from ${base} (it was not part of the static import graph, and the filesystem is async-only)`);
-      const parent = base.startsWith("/") ? base : `${this.host.cx.exec.cwd}/[eval]`;
-      const r = runSync(resolve(request, parent, { mode: "import", isBuiltin: sandboxBuiltin }), syncProbe(this.host.cx));
+      if (!this.host.syncLoading) {
+        throw notFound(`Cannot find module '${request}' imported from ${base} (it was not part of the static import graph, and the filesystem is async-only)`);
+      }
+      const parent = base.startsWith("/") ? base : `${this.host.cwd()}/[eval]`;
+      const r = this.host.call("module.resolve", [request, parent, "import", undefined]) as Resolved;
       if (r.format !== "builtin") this.entries.set(r.path, { format: r.format });
       return moduleName(r.path);
     } catch (e) {
@@ -66,9 +84,10 @@ export class EsmLoader {
       if (moduleNameOrPath.startsWith("node:")) return this.builtinModule(moduleNameOrPath.slice(5));
       const name = pathOfModule(moduleNameOrPath);
       if (!name.startsWith("/")) {
-        throw this.lastNormalizeError ?? new ResolveError("ERR_MODULE_NOT_FOUND", `Cannot find module '${moduleNameOrPath}'`);
+        throw this.lastNormalizeError ?? notFound(`Cannot find module '${moduleNameOrPath}'`);
       }
       const entry = this.entries.get(name) ?? { format: this.formatSync(name) };
+      if (entry.error) throw new OpFailure(entry.error);
       switch (entry.format) {
         case "module":
           return withImportMeta(entry.source ?? this.readSync(name), name);
@@ -84,10 +103,14 @@ export class EsmLoader {
     }
   }
 
+  /** How the file at `path` runs (the exec's entry, say), asked of `module.format`. */
+  async formatOf(path: string): Promise<Format> {
+    return (this.host.syncLoading ? this.host.call("module.format", [path]) : await this.host.callAsync("module.format", [path])) as Format;
+  }
+
   /** Walks the static import graph from `entry` on an async-only filesystem. */
   async prefetch(entryPath: string, entrySource: string): Promise<void> {
-    if (this.hasSyncFs) return;
-    const probe = asyncProbe(this.host.cx);
+    if (this.host.syncLoading) return;
     const queue: [string, string][] = [[entryPath, entrySource]];
     const seen = new Set<string>([entryPath]);
     while (queue.length > 0) {
@@ -99,58 +122,62 @@ export class EsmLoader {
         continue; // A syntax error surfaces when QuickJS compiles the module.
       }
       for (const spec of specifiers) {
-        let r;
+        let r: Resolved;
         try {
-          r = await runAsync(resolve(spec, path, { mode: "import", isBuiltin: sandboxBuiltin }), probe);
+          r = (await this.host.callAsync("module.resolve", [spec, path, "import", undefined])) as Resolved;
         } catch {
           continue; // Reported by normalize() when QuickJS asks for it.
         }
         this.resolved.set(`${path}\0${spec}`, r.path);
         if (r.format === "builtin" || seen.has(r.path)) continue;
         seen.add(r.path);
-        if (!(await this.host.cx.allowedAsync({ kind: "fs", request: { op: "read", path: r.path } }))) continue;
-        const text = await probe.readText(r.path);
-        if (text === null) continue;
-        this.entries.set(r.path, { format: r.format, source: text });
-        if (r.format === "module") queue.push([r.path, text]);
+        if (r.format === "commonjs") {
+          this.entries.set(r.path, { format: r.format });
+          continue;
+        }
+        try {
+          const text = (await this.host.callAsync("module.readSource", [r.path])) as string;
+          this.entries.set(r.path, { format: r.format, source: text });
+          if (r.format === "module") queue.push([r.path, text]);
+        } catch (e) {
+          this.entries.set(r.path, { format: r.format, error: recordOf(e) });
+        }
       }
     }
   }
 
   private formatSync(path: string): Format {
-    if (!this.hasSyncFs) throw new ResolveError("ERR_MODULE_NOT_FOUND", `Cannot find module '${path}'`);
-    return runSync(formatOf(path), syncProbe(this.host.cx));
+    if (!this.host.syncLoading) throw notFound(`Cannot find module '${path}'`);
+    return this.host.call("module.format", [path]) as Format;
   }
 
   private readSync(path: string): string {
-    if (!this.host.cx.allowed({ kind: "fs", request: { op: "read", path } })) {
-      throw new DeniedRead(path);
-    }
-    const text = syncProbe(this.host.cx).readText(path);
-    if (text === null) throw new ResolveError("ERR_MODULE_NOT_FOUND", `Cannot find module '${path}'`);
-    return text;
+    return this.host.call("module.readSource", [path]) as string;
   }
 
   private builtinModule(name: string): string {
     const names = this.host.builtinExportNames(name);
-    if (!Array.isArray(names)) throw new RecordError(names);
+    if (!Array.isArray(names)) throw new OpFailure(names);
     return reexport(`globalThis[Symbol.for("quicksand.requireBuiltin")](${JSON.stringify(name)})`, names);
   }
 
   private cjsModule(path: string): string {
     const names = this.host.cjsExportNames(path);
-    if (!Array.isArray(names)) throw new RecordError(names);
+    if (!Array.isArray(names)) throw new OpFailure(names);
     return reexport(`globalThis[Symbol.for("quicksand.importCjs")](${JSON.stringify(path)})`, names);
   }
 
   private toGuestError(e: unknown): QuickJSHandle {
-    if (e instanceof RecordError) return this.host.guestError(e.record);
-    if (e instanceof DeniedRead) {
-      return this.host.guestError({ code: "EACCES", errno: -13, syscall: "open", path: e.path, message: `EACCES: permission denied, open '${e.path}'` });
-    }
-    if (e instanceof ResolveError) return this.host.guestError({ code: e.code, message: e.message });
-    return this.host.guestError({ code: "ERR_SANDBOX_HOST_FAILURE", message: "module loading failed on the host" });
+    return this.host.guestError(recordOf(e));
   }
+}
+
+function notFound(message: string): OpFailure {
+  return new OpFailure({ code: "ERR_MODULE_NOT_FOUND", message });
+}
+
+function recordOf(e: unknown): OpErrorRecord {
+  return e instanceof OpFailure ? e.record : { code: "ERR_SANDBOX_HOST_FAILURE", message: "module loading failed on the host" };
 }
 
 /** ES modules are named by file URL, as in Node (import.meta.url, stack traces). */
@@ -170,18 +197,6 @@ export function withImportMeta(source: string, path: string): string {
   const body = source.startsWith("#!") ? "//" + source.slice(2) : source;
   const dir = path.slice(0, Math.max(1, path.lastIndexOf("/")));
   return `import.meta.url=${JSON.stringify(moduleName(path))};import.meta.dirname=${JSON.stringify(dir)};import.meta.filename=${JSON.stringify(path)};${body}`;
-}
-
-class RecordError extends Error {
-  constructor(readonly record: OpErrorRecord) {
-    super(record.message);
-  }
-}
-
-class DeniedRead extends Error {
-  constructor(readonly path: string) {
-    super(path);
-  }
 }
 
 /** A synthetic ES module re-exporting an object: default = the object, plus named keys. */

@@ -1,7 +1,7 @@
 /**
  * The host side of one exec, as the Execution sees it: the op context that local ops
- * and the ES module loader use, the runners that serve ops, the guest's output, and the
- * end of the exec. In-process all of it lives on the caller's thread
+ * use, the runners that serve ops (the ES module loader's ops too), the guest's output,
+ * and the end of the exec. In-process all of it lives on the caller's thread
  * (`inProcessHost`); worker mode builds the same shape from messages
  * (src/runtime/worker/), so the Execution runs one way in both modes.
  */
@@ -27,6 +27,12 @@ export interface ExecHost {
   readonly runner: OpRunner;
   /** Serves ops marked `local`. */
   readonly localRunner: OpRunner;
+  /**
+   * Whether `runner` can serve module loading ops synchronously (QuickJS's module loader
+   * is synchronous): always in worker mode, where the guest's thread waits; in-process
+   * when the filesystem has synchronous methods.
+   */
+  readonly syncModuleLoading: boolean;
   /** The guest's output, bounded. */
   readonly output: OutputCapture;
   /** Releases what the exec holds on the host (its end hooks); runs once. */
@@ -86,7 +92,9 @@ export function inProcessHost(rt: ResolvedRuntimeOptions, ex: ResolvedExecOption
     const exec = createExecState({ cwd: ex.cwd, env: ex.env, stdin: ex.stdin, write: (c, t) => output.write(c, t), facts });
     const { cx, gate } = opContext(rt.driver, exec);
     const runner = new LocalOpRunner(cx, gate);
-    return { cx, runner, localRunner: runner, output, end: () => exec.end() };
+    const fs = rt.driver.filesystem;
+    const syncModuleLoading = typeof fs.statSync === "function" && typeof fs.readFileSync === "function";
+    return { cx, runner, localRunner: runner, syncModuleLoading, output, end: () => exec.end() };
   };
 }
 

@@ -12,8 +12,6 @@ import type { ExecHost, HostFactory } from "./exec-host.js";
 import { ExitCode } from "./exit-codes.js";
 import { EsmLoader, moduleName, withImportMeta } from "./esm-loader.js";
 import type { OpErrorRecord } from "./bridge/op-error.js";
-import { syncProbe } from "../shims/module/fs-probe.js";
-import { formatOf, runSync } from "../shims/module/resolve.js";
 import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "./options.js";
 import type { Sandbox } from "./sandbox.js";
 
@@ -194,7 +192,10 @@ export class Execution {
     const { cx } = this.host;
     this.cx = cx;
     this.esm = new EsmLoader({
-      cx,
+      call: (name, args) => this.bridge.callForGuest(name, args),
+      callAsync: (name, args) => this.bridge.callForGuestAsync(name, args),
+      syncLoading: this.host.syncModuleLoading,
+      cwd: () => cx.exec.cwd,
       guestError: (record) => this.guestError(record),
       builtinExportNames: (name) => this.exportNames("builtinExportNames", name),
       cjsExportNames: (path) => this.exportNames("cjsExportNames", path),
@@ -341,13 +342,10 @@ export class Execution {
     const file = this.ex.filePath;
     if (file.endsWith(".mjs")) return true;
     if (file.endsWith(".cjs")) return false;
-    const fs = this.cx.driver.filesystem;
-    if (typeof fs.statSync === "function" && typeof fs.readFileSync === "function") {
-      try {
-        if (runSync(formatOf(file), syncProbe(this.cx)) === "module") return true;
-      } catch {
-        // No readable package scope: decide by syntax.
-      }
+    try {
+      if ((await this.esm.formatOf(file)) === "module") return true;
+    } catch {
+      // No readable package scope: decide by syntax.
     }
     if (!/\b(import|export|await)\b/.test(code)) return false;
     const asScript = this.context.evalCode(`(function(){${code}\n})`, file, { type: "global", compileOnly: true });

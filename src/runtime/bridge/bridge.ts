@@ -184,6 +184,41 @@ export class Bridge {
     });
   }
 
+  /**
+   * An op call the runtime makes for the guest (the ES module loader's resolution and
+   * reads, which QuickJS asks of the host): the same table, budget, liveness check and
+   * runner as a guest's call, with arguments that are host values already. Throws
+   * OpFailure.
+   */
+  callForGuest(name: string, args: unknown[]): unknown {
+    let op: Op | undefined;
+    try {
+      op = this.forGuest(name);
+      return this.runnerOf(op).runSync(op, args);
+    } catch (err) {
+      throw failure(err, op, []);
+    }
+  }
+
+  /** As callForGuest, with the op's host work awaited (its async form). Rejects with OpFailure. */
+  async callForGuestAsync(name: string, args: unknown[]): Promise<unknown> {
+    let op: Op | undefined;
+    try {
+      op = this.forGuest(name);
+      return await this.runnerOf(op).runAsync(op, args);
+    } catch (err) {
+      throw failure(err, op, []);
+    }
+  }
+
+  private forGuest(name: string): Op {
+    const op = this.o.ops.get(name);
+    if (!op) throw OpError.node("ERR_SANDBOX_UNKNOWN_OP", `unknown operation ${JSON.stringify(name)}`);
+    this.countCall(op);
+    if (!this.o.isLive()) throw OpError.node("ERR_SANDBOX_EXITED", "the sandbox is exiting");
+    return op;
+  }
+
   private runnerOf(op: Op): OpRunner {
     return op.local ? this.o.localRunner : this.o.runner;
   }

@@ -6,14 +6,13 @@
  * any adapter, async ones included. Output is bounded here and streamed to the caller.
  */
 import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import type { SystemDriver, VirtualFileSystem, VirtualStat } from "../../driver/types.js";
+import type { SystemDriver } from "../../driver/types.js";
 import { PermissionGate } from "../bridge/gate.js";
-import type { Op, OpContext, PermissionRequest } from "../bridge/op.js";
-import { OpError } from "../bridge/op-error.js";
+import type { Op, OpContext } from "../bridge/op.js";
 import { LocalOpRunner, OpFailure, type OpRunner } from "../bridge/op-runner.js";
 import { createExecState, type ExecHost, type HostFactory, type SandboxFacts } from "../exec-host.js";
 import { OutputCapture } from "../stdio.js";
-import { DEADLINE, fromWire, RUNNING_JOB, STOP_BASE, SYNC_FLAG, toWire, type FromWorker, type ProbeWhat, type SyncReply, type ToWorker, type WorkerExecConfig } from "./protocol.js";
+import { DEADLINE, fromWire, RUNNING_JOB, STOP_BASE, SYNC_FLAG, toWire, type FromWorker, type SyncReply, type ToWorker, type WorkerExecConfig } from "./protocol.js";
 
 /** Now as epoch milliseconds, comparable across threads. */
 export function epochNow(): number {
@@ -130,36 +129,6 @@ class RemoteOpRunner implements OpRunner {
   }
 }
 
-/**
- * The filesystem as the ES module loader on this thread sees it: `statSync` and
- * `readFileSync`, answered by the caller's thread (which awaits an async-only backend).
- * Nothing else of the driver is reachable from here.
- */
-function moduleLoaderFs(wire: GuestThreadWire, job: number): VirtualFileSystem {
-  const ask = (what: ProbeWhat, path: string): unknown => {
-    const reply = wire.callSync({ t: "probe", job, id: wire.id(), what, path });
-    if (reply.error) throw new OpError(reply.error);
-    return reply.value;
-  };
-  const statSync = (path: string) => ask("stat", path) as VirtualStat;
-  const readFileSync = (path: string) => ask("readFile", path) as Uint8Array;
-  const fs = {
-    statSync,
-    readFileSync,
-    stat: async (path: string) => statSync(path),
-    readFile: async (path: string) => readFileSync(path),
-  };
-  return new Proxy(fs as unknown as VirtualFileSystem, {
-    get(target, key) {
-      if (key in target) return (target as unknown as Record<PropertyKey, unknown>)[key];
-      if (key === "then") return undefined;
-      return () => {
-        throw new Error(`quicksand internal: the module loader's filesystem has no ${String(key)}`);
-      };
-    },
-  });
-}
-
 /** The ExecHost of one exec on this worker. */
 export function guestThreadHost(wire: GuestThreadWire, job: number, config: WorkerExecConfig, onFacts: (f: SandboxFacts) => void): HostFactory {
   return (facts): ExecHost => {
@@ -167,9 +136,9 @@ export function guestThreadHost(wire: GuestThreadWire, job: number, config: Work
     const output = new OutputCapture(config.maxOutputBytes, [(e) => wire.post({ t: "stdio", job, channel: e.channel, message: e.message })], false);
     // Local ops see only the exec's own state; env, cwd and stdin live on the caller's thread.
     const exec = createExecState({ cwd: config.cwd, env: new Map(), stdin: "", write: (c, t) => output.write(c, t), facts });
+    // Local ops read only the process and os facts; nothing else of the driver is here.
     const driver = {
       kind: "node",
-      filesystem: moduleLoaderFs(wire, job),
       permissions: {},
       useDefaultNetwork: false,
       moduleAccess: {},
@@ -177,19 +146,16 @@ export function guestThreadHost(wire: GuestThreadWire, job: number, config: Work
       processConfig: config.processConfig,
       osConfig: config.osConfig,
     } as unknown as SystemDriver;
-    const allowedRemote = (req: PermissionRequest): boolean => {
-      if (req.kind !== "fs" || (req.request.op !== "read" && req.request.op !== "stat")) return false;
-      const reply = wire.callSync({ t: "probe", job, id: wire.id(), what: req.request.op === "read" ? "allowRead" : "allowStat", path: req.request.path });
-      return reply.value === true;
-    };
+    // Every permission is asked on the caller's thread, by the op that needs it.
     const cx: OpContext = {
       driver,
       exec,
-      allowed: allowedRemote,
-      allowedAsync: async (req) => allowedRemote(req),
+      allowed: () => false,
+      allowedAsync: async () => false,
     };
     // Local ops ask for no permissions (defineOp refuses that), so this gate is never consulted.
     const localRunner = new LocalOpRunner(cx, new PermissionGate({}));
-    return { cx, runner: new RemoteOpRunner(wire, job), localRunner, output, end: () => exec.end() };
+    // The module loader's ops cross like any other: the guest's thread waits for them.
+    return { cx, runner: new RemoteOpRunner(wire, job), localRunner, syncModuleLoading: true, output, end: () => exec.end() };
   };
 }

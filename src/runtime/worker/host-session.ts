@@ -10,8 +10,6 @@ import { tooLargeResult } from "../bridge/encode.js";
 import { OpError, toOpErrorRecord, type OpErrorRecord } from "../bridge/op-error.js";
 import { LocalOpRunner, OpFailure } from "../bridge/op-runner.js";
 import { createExecState, opContext } from "../exec-host.js";
-import { MAX_MODULE_BYTES } from "../../shims/module/fs-probe.js";
-import type { OpContext } from "../bridge/op.js";
 import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "../options.js";
 import { OutputCapture } from "../stdio.js";
 import { fromWire, toWire, type FromWorker, type SyncReply, type ToWorker } from "./protocol.js";
@@ -36,7 +34,6 @@ const MARKER_ROOM = 256;
 
 export class HostSession {
   readonly output: OutputCapture;
-  private readonly cx: OpContext;
   private readonly runner: LocalOpRunner;
   private readonly end: () => void;
   private readonly responseBytes: number;
@@ -71,27 +68,22 @@ export class HostSession {
       },
     });
     const { cx, gate } = opContext(rt.driver, exec);
-    this.cx = cx;
     this.runner = new LocalOpRunner(cx, gate);
     this.end = () => exec.end();
   }
 
-  /** Handles one message of this exec from the worker (calls, probes, output). */
+  /** Handles one message of this exec from the worker (op calls, output). */
   handle(m: FromWorker): void {
     if (this.closed) return;
-    if (this.stopping && (m.t === "call" || m.t === "probe")) {
-      if (m.t === "probe" || m.sync) this.waiting = m.id;
-      this.reply(m.id, m.t === "probe" || m.sync, { error: EXITED });
+    if (this.stopping && m.t === "call") {
+      if (m.sync) this.waiting = m.id;
+      this.reply(m.id, m.sync, { error: EXITED });
       return;
     }
     switch (m.t) {
       case "call":
         if (m.sync) this.waiting = m.id;
         void this.serveCall(m.name, m.args).then((r) => this.reply(m.id, m.sync, r));
-        return;
-      case "probe":
-        this.waiting = m.id;
-        void this.serveProbe(m.what, m.path).then((r) => this.reply(m.id, true, r));
         return;
       case "stdio":
         this.output.write(m.channel, m.message);
@@ -129,32 +121,6 @@ export class HostSession {
       return { value: toWire(value) };
     } catch (e) {
       return { error: e instanceof OpFailure ? e.record : toOpErrorRecord(e) };
-    }
-  }
-
-  /** The module loader's read-only questions: what it may see, and what is there. */
-  private async serveProbe(what: string, path: string): Promise<{ value?: unknown; error?: OpErrorRecord }> {
-    const fs = this.cx.driver.filesystem;
-    try {
-      switch (what) {
-        case "allowRead":
-          return { value: await this.cx.allowedAsync({ kind: "fs", request: { op: "read", path } }) };
-        case "allowStat":
-          return { value: await this.cx.allowedAsync({ kind: "fs", request: { op: "stat", path } }) };
-        case "stat": {
-          const s = fs.statSync ? fs.statSync(path) : await fs.stat(path);
-          return { value: { ...s } };
-        }
-        case "readFile": {
-          const s = fs.statSync ? fs.statSync(path) : await fs.stat(path);
-          if (s.size > MAX_MODULE_BYTES) throw OpError.node("ERR_SANDBOX_PAYLOAD_TOO_LARGE", `module ${path} is ${s.size} bytes, over the ${MAX_MODULE_BYTES}-byte limit`);
-          return { value: toWire(fs.readFileSync ? fs.readFileSync(path) : await fs.readFile(path)) };
-        }
-        default:
-          throw new Error(`unknown probe ${what}`);
-      }
-    } catch (e) {
-      return { error: toOpErrorRecord(e) };
     }
   }
 

@@ -56,13 +56,9 @@ export type ToWorker =
 export type FromWorker =
   | { t: "ready" }
   | { t: "call"; job: number; id: number; name: string; args: unknown[]; sync: boolean }
-  | { t: "probe"; job: number; id: number; what: ProbeWhat; path: string }
   | { t: "stdio"; job: number; channel: StdioChannel; message: string }
   | { t: "result"; job: number; outcome: WorkerOutcome }
   | { t: "failed"; job: number; message: string };
-
-/** The module loader's questions about the filesystem (read-only). */
-export type ProbeWhat = "stat" | "readFile" | "allowStat" | "allowRead";
 
 export interface WorkerOutcome {
   code: number;

@@ -260,7 +260,7 @@ export function* permit(cx: OpContext, request: PermissionRequest, denied: (reas
       if (!d.allow) throw denied(d.reason);
     },
   };
-  yield { target: gate, method: "check", args: [] };
+  yield { target: gate, method: "check", args: [], check: true };
 }
 
 // ---------------------------------------------------------------------------

@@ -1,21 +1,22 @@
 /**
  * Host ops behind `fs` and `fs/promises`. Each op decodes its arguments, resolves every
  * guest path once against the exec's cwd (`at`), and names the FsAccessRequests the
- * gate must grant: both paths for rename, copy, cp, link and symlink. The body then
- * works only on the granted paths (`granted.fsPath(n)`), synchronously or not through
- * the same generator (see io.ts and bodies.ts).
+ * gate must grant: both paths for rename, copy, cp, link and symlink, and where their
+ * symbolic links lead (checked.ts). The body then works only on the granted real paths,
+ * synchronously or not through the same generator (see io.ts and bodies.ts).
  */
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
-import type { FsOp, VirtualFileSystem, VirtualOpenFlags } from "../../driver/types.js";
+import type { FsOp, VirtualOpenFlags } from "../../driver/types.js";
 import * as arg from "../../runtime/bridge/decoders.js";
 import type { Decoder } from "../../runtime/bridge/decoders.js";
-import { defineOp, type Granted, type Op, type OpContext, type PermissionRequest } from "../../runtime/bridge/op.js";
+import type { Op, OpContext } from "../../runtime/bridge/op.js";
 import { OpError } from "../../runtime/bridge/op-error.js";
 import { guestDirname, resolveGuestPath } from "../_host/paths.js";
 import * as body from "./bodies.js";
+import { at, fsOp, use } from "./checked.js";
 import { fdTable } from "./fd-table.js";
-import { runAsync, runSync, vfs, type Io } from "./io.js";
+import { vfs, type Io } from "./io.js";
 
 // ---------------------------------------------------------------------------
 // Argument decoders special to fs
@@ -40,152 +41,8 @@ const fd = arg.integer;
 const position = arg.optional(arg.integer);
 
 // ---------------------------------------------------------------------------
-// Building ops
+// Building ops (checked paths: see checked.ts)
 // ---------------------------------------------------------------------------
-
-type DecodedArgs<D extends readonly Decoder<unknown>[]> = { [K in keyof D]: D[K] extends Decoder<infer T> ? T : never };
-
-/** One guest path an op touches: what it does there, and whether it follows a link at the end. */
-interface PathUse {
-  ops: FsOp[];
-  path: string;
-  follow: boolean;
-}
-
-interface FsOpSpec<D extends readonly Decoder<unknown>[], R> {
-  name: string;
-  args: D;
-  syscall: string;
-  /** The paths this op touches (normalized absolute guest paths; see `at`). */
-  paths?: (args: DecodedArgs<D>, cx: OpContext) => PathUse[];
-  /** Does the work on `real` (each used path with its links resolved, as granted). */
-  body: (cx: OpContext, args: DecodedArgs<D>, real: string[], asked: string[]) => Io<R>;
-}
-
-/**
- * What the permission phase learned for one call: each used path and where its links
- * lead (when the backend could tell synchronously). Keyed by the decoded-arguments array,
- * which the bridge hands to both the permission builder and the implementation.
- */
-const resolutions = new WeakMap<object, { uses: PathUse[]; real: (string | undefined)[] }>();
-
-/**
- * Where `path` really is, links resolved, if the filesystem can say synchronously; undefined
- * when it cannot (an async-only backend: the body resolves and checks then).
- */
-function realNow(fs: VirtualFileSystem, use: PathUse): string | undefined {
-  if (!body.linkAware(fs) || !body.syncCapable(fs)) return body.linkAware(fs) ? undefined : use.path;
-  try {
-    return runSync(body.resolveLinks(fs, use.path, use.follow));
-  } catch {
-    return use.path; // ELOOP and the like: the operation itself fails the same way
-  }
-}
-
-/**
- * An op whose permission requests name every path it touches and, where a symbolic link
- * leads elsewhere, the place it leads too: the callback decides on where the bytes are,
- * not only on the name used. Its sync and async forms run the same body; over a backend
- * with synchronous methods the body runs synchronously either way, so the check of a
- * link's target and the use of that target happen with no other guest operation between.
- */
-function fsOp<const D extends readonly Decoder<unknown>[], R>(spec: FsOpSpec<D, R>): Op {
-  const permission = (args: DecodedArgs<D>, cx: OpContext): PermissionRequest[] => {
-    const uses = spec.paths?.(args, cx) ?? [];
-    const fs = cx.driver.filesystem;
-    const real = uses.map((u) => realNow(fs, u));
-    resolutions.set(args as unknown as object, { uses, real });
-    const requests: PermissionRequest[] = [];
-    uses.forEach((u, i) => {
-      for (const op of u.ops) requests.push(req(op, u.path));
-      const r = real[i];
-      if (r !== undefined && r !== u.path) for (const op of u.ops) requests.push(req(op, r));
-    });
-    return requests;
-  };
-  /**
-   * `recheck`: resolve the links again before use. A synchronous call runs permission,
-   * gate and body with nothing in between, so what was checked is what is there; an
-   * asynchronous call awaited the gate, and another guest call may have run meanwhile.
-   */
-  const run = function* (cx: OpContext, args: DecodedArgs<D>, granted: Granted, recheck: boolean): Io<R> {
-    const known = resolutions.get(args as unknown as object);
-    const uses = known?.uses ?? [];
-    const fs = cx.driver.filesystem;
-    const allowed = new Set(granted.requests.map((r) => (r.kind === "fs" ? r.request.path : "")));
-    const real: string[] = [];
-    for (let i = 0; i < uses.length; i++) {
-      const use = uses[i]!;
-      const checked = known!.real[i];
-      if (checked !== undefined && !recheck) {
-        real.push(checked);
-        continue;
-      }
-      // Resolve again, now, in the same synchronous run as the operation itself.
-      const now = body.linkAware(fs) ? yield* body.resolveLinks(fs, use.path, use.follow) : use.path;
-      if (checked !== undefined) {
-        if (now !== checked || !allowed.has(now)) throw linkDenied(spec.syscall, use.path, "changed while its permission was checked");
-      } else if (now !== use.path) {
-        // An async-only backend: its links are checked here, with the callback awaited.
-        for (const op of use.ops) {
-          yield* body.permit(cx, req(op, now), (reason) => linkDenied(spec.syscall, use.path, "leads through a symbolic link to a path that is not allowed", reason));
-        }
-      }
-      real.push(now);
-    }
-    return yield* respelled(spec.body(cx, args, real, uses.map((u) => u.path)), uses, real);
-  };
-  return defineOp({
-    name: spec.name,
-    args: spec.args,
-    syscall: spec.syscall,
-    ...(spec.paths ? { permission } : {}),
-    sync: (cx, args, granted) => runSync(run(cx, args, granted, false)),
-    async: async (cx, args, granted) =>
-      body.syncCapable(cx.driver.filesystem) ? runSync(run(cx, args, granted, true)) : runAsync(run(cx, args, granted, true)),
-  });
-}
-
-function linkDenied(syscall: string, path: string, why: string, reason?: string): OpError {
-  const e = OpError.system("EACCES", "permission denied", syscall, path);
-  return new OpError({ ...e.record, message: `${e.record.message} (it ${why}${reason ? `: ${reason}` : ""})` });
-}
-
-/** Errors name the path the guest used, not where its links led. */
-function* respelled<R>(io: Io<R>, uses: PathUse[], real: string[]): Io<R> {
-  try {
-    return yield* io;
-  } catch (error) {
-    if (!(error instanceof OpError)) throw error;
-    const r = { ...error.record };
-    uses.forEach((u, i) => {
-      const to = real[i]!;
-      if (to === u.path) return;
-      if (r.path === to) {
-        r.message = r.message.replace(`'${to}'`, `'${u.path}'`);
-        r.path = u.path;
-      }
-      if (r.dest === to) {
-        r.message = r.message.replace(`'${to}'`, `'${u.path}'`);
-        r.dest = u.path;
-      }
-    });
-    throw new OpError(r);
-  }
-}
-
-/** The one place a guest path becomes a checked path: resolved against the guest cwd. */
-function at(cx: OpContext, path: string): string {
-  return resolveGuestPath(cx.exec.cwd, path);
-}
-
-function req(op: FsOp, path: string): PermissionRequest {
-  return { kind: "fs", request: { op, path } };
-}
-
-function use(ops: FsOp | FsOp[], path: string, follow: boolean): PathUse {
-  return { ops: Array.isArray(ops) ? ops : [ops], path, follow };
-}
 
 function* map<T, R>(io: Io<T>, f: (v: T) => R): Io<R> {
   return f(yield* io);

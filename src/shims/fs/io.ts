@@ -18,6 +18,8 @@ export interface Call {
   readonly target: object;
   readonly method: string;
   readonly args: readonly unknown[];
+  /** A permission check (see bodies.permit): `runSyncAwaitingChecks` awaits it, whatever the backend. */
+  readonly check?: true;
 }
 
 export type Io<R> = Generator<Call, R, unknown>;
@@ -72,6 +74,32 @@ export function runSync<R>(body: Io<R>): R {
     if (typeof fn !== "function") throw syncUnavailable(method);
     try {
       input = (fn as Fn).apply(target, args as unknown[]);
+    } catch (e) {
+      error = e;
+      failed = true;
+    }
+  }
+}
+
+/**
+ * Runs a body with the backends' synchronous methods, awaiting only its permission
+ * checks (a callback may answer with a Promise). Over a backend with every `*Sync`
+ * method, what a body does after its last check runs with no await in between: no other
+ * guest operation can change the filesystem between a recheck and the use.
+ */
+export async function runSyncAwaitingChecks<R>(body: Io<R>): Promise<R> {
+  let input: unknown;
+  let error: unknown;
+  let failed = false;
+  for (;;) {
+    const step = failed ? body.throw(error) : body.next(input);
+    failed = false;
+    if (step.done) return step.value;
+    const { target, method, args, check } = step.value;
+    const fn = (target as Record<string, unknown>)[check ? method : `${method}Sync`];
+    if (typeof fn !== "function") throw check ? missing(method) : syncUnavailable(method);
+    try {
+      input = check ? await (fn as Fn).apply(target, args as unknown[]) : (fn as Fn).apply(target, args as unknown[]);
     } catch (e) {
       error = e;
       failed = true;

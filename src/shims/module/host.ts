@@ -1,16 +1,19 @@
 /**
- * Ops of the guest's unit loader: the source of one of quicksand's own guest units or
- * builtins, and whether a name is a Node builtin. Only quicksand's bundled code is ever
- * returned here; user code reaches the guest through the entry and the filesystem.
+ * Ops of module loading: the source of one of quicksand's own guest units or builtins,
+ * whether a name is a Node builtin, and every look at the sandbox filesystem that loading
+ * user modules makes — resolution with its probes and package.json reads, a file's
+ * format, and the reads of module files — for `require`, `import`, `import()`,
+ * `require.resolve` and `createRequire` alike, in both modes. Each of those is checked
+ * by the same code as the fs ops (src/shims/fs/checked.ts), symbolic links included.
  */
 import { unitSources } from "virtual:quicksand-guest";
 import * as arg from "../../runtime/bridge/decoders.js";
 import { GuestModule, GuestScript } from "../../runtime/bridge/encode.js";
 import { defineOp, type Op } from "../../runtime/bridge/op.js";
 import { OpError } from "../../runtime/bridge/op-error.js";
-import { resolveGuestPath } from "../_host/paths.js";
-import { asyncProbe, readModuleAsync, readModuleSync, syncProbe } from "./fs-probe.js";
-import { resolve, ResolveError, runAsync, runSync } from "./resolve.js";
+import { at, fsOp, use } from "../fs/checked.js";
+import { asyncProbe, readModuleBody, syncProbe } from "./fs-probe.js";
+import { formatOf, resolve, ResolveError, runAsync, runSync } from "./resolve.js";
 
 /** Node's builtin module names (Node 22). Ones quicksand lacks fail with a clear error. */
 export const NODE_BUILTINS: ReadonlySet<string> = new Set([
@@ -100,19 +103,20 @@ const resolveOp = defineOp({
 });
 
 /**
- * An op that reads one module file (the fs read permission granted on its path) and
- * makes its result from the source. The sync form reads with the filesystem's sync
- * methods; the async form (worker mode's `require()`) awaits its async ones.
+ * An op that reads one module file, checked as `fs.readFileSync` is (the read permission
+ * on the name and on where its links lead; a refusal is EACCES), and makes its result
+ * from the source. The file is named by the path the guest used.
  */
 function moduleFileOp<R>(name: string, result: (source: string, path: string) => R): Op {
-  return defineOp({
+  return fsOp({
     name,
     args: [arg.pathString],
     syscall: "open",
-    permission: ([path], cx) => [{ kind: "fs", request: { op: "read", path: resolveGuestPath(cx.exec.cwd, path as string) } }],
+    paths: ([path], cx) => [use("read", at(cx, path), true)],
     ownCodeResult: true,
-    sync: (cx, _args, granted) => result(readModuleSync(cx, granted.fsPath()), granted.fsPath()),
-    async: async (cx, _args, granted) => result(await readModuleAsync(cx, granted.fsPath()), granted.fsPath()),
+    body: function* (cx, _args, real, asked) {
+      return result(yield* readModuleBody(cx.driver.filesystem, real[0]!), asked[0]!);
+    },
   });
 }
 
@@ -131,4 +135,30 @@ const readJson = moduleFileOp("module.readJson", (source) => source);
 /** `require()` of an ES module (Node 22): evaluates it and hands back its namespace. */
 const requireEsm = moduleFileOp("module.requireEsm", (source, path) => new GuestModule(source, path));
 
-export const moduleOps: Op[] = [unitSource, isBuiltin, builtinNames, resolveOp, compileCjs, readJson, requireEsm];
+/** The source of an ES module or a JSON module, for the ES module loader. */
+const readSource = moduleFileOp("module.readSource", (source) => source);
+
+/**
+ * How a file runs, as Node decides: by extension, then by the "type" of its package
+ * scope (the nearest package.json, looked up with the same checked probes as resolution).
+ */
+const formatOp = defineOp({
+  name: "module.format",
+  args: [arg.pathString],
+  sync: (cx, [path]) => {
+    try {
+      return runSync(formatOf(at(cx, path)), syncProbe(cx));
+    } catch (e) {
+      throw resolveError(e);
+    }
+  },
+  async: async (cx, [path]) => {
+    try {
+      return await runAsync(formatOf(at(cx, path)), asyncProbe(cx));
+    } catch (e) {
+      throw resolveError(e);
+    }
+  },
+});
+
+export const moduleOps: Op[] = [unitSource, isBuiltin, builtinNames, resolveOp, formatOp, compileCjs, readJson, requireEsm, readSource];

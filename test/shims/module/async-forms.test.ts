@@ -128,6 +128,25 @@ describe("the async forms of the module readers", () => {
     const esm = await both("module.requireEsm", "/app/node_modules/dual/esm.mjs");
     expect(esm.a).toEqual({ value: { source: "export const v = 1;", filename: "/app/node_modules/dual/esm.mjs" } });
     expect(esm.a).toEqual(esm.s);
+    const source = await both("module.readSource", "/app/node_modules/dual/esm.mjs");
+    expect(source.a).toEqual({ value: "export const v = 1;" });
+    expect(source.a).toEqual(source.s);
+  });
+
+  it("tells a file's format from its extension and package scope, as the sync form does", async () => {
+    const cases: [string, string][] = [
+      ["/app/node_modules/dual/esm.mjs", "module"],
+      ["/app/node_modules/pkg/lib/index.js", "commonjs"],
+      ["/app/node_modules/pkg/lib/data.json", "json"],
+    ];
+    for (const [path, format] of cases) {
+      const { a, s } = await both("module.format", path);
+      expect(a).toEqual({ value: format });
+      expect(a).toEqual(s);
+    }
+    const broken = await both("module.format", "/app/node_modules/broken/index.js");
+    expect(broken.a).toMatchObject({ error: { code: "ERR_INVALID_PACKAGE_CONFIG" } });
+    expect(broken.a).toEqual(broken.s);
   });
 
   it("fails a missing file with ENOENT and a denied one with EACCES and the callback's reason", async () => {

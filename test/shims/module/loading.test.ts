@@ -160,6 +160,28 @@ describe("permissions on module loading", () => {
     // A denied probe looks like a missing file: the guest learns nothing it may not stat.
     expect(r.stdout).toBe("MODULE_NOT_FOUND\n");
   });
+
+  it("denies an ES module import the fs callback refuses to read, with EACCES as fs does", async () => {
+    const fs = await project();
+    const rt = new NodeRuntime({
+      systemDriver: createNodeDriver({ filesystem: fs, permissions: { fs: (req) => ({ allow: !(req.op === "read" && req.path.endsWith("helper.mjs")), reason: "no helper" }) } }),
+    });
+    const r = await rt.exec("import('./esm/helper.mjs').then(() => console.log('LOADED'), (e) => console.log(e.code, e.message))", { filePath: "/app/main.js" });
+    rt.dispose();
+    expect(r.stdout).toBe("EACCES EACCES: permission denied, open '/app/esm/helper.mjs' (no helper)\n");
+  });
+
+  it("in-process, fails require() and import() under an async fs callback with an error naming worker mode", async () => {
+    const fs = await project();
+    const rt = new NodeRuntime({ systemDriver: createNodeDriver({ filesystem: fs, permissions: { fs: async () => true } }) });
+    const r = await rt.exec(
+      "try { require('./lib') } catch (e) { console.log(e.code, /worker mode/.test(e.message)) }\n" +
+        "import('./esm/helper.mjs').then(() => console.log('LOADED'), (e) => console.log(e.code, /worker mode/.test(e.message)))",
+      { filePath: "/app/main.js" },
+    );
+    rt.dispose();
+    expect(r.stdout).toBe("ERR_SANDBOX_SYNC_UNAVAILABLE true\nERR_SANDBOX_SYNC_UNAVAILABLE true\n");
+  });
 });
 
 describe("an async-only filesystem", () => {
