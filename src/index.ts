@@ -12,6 +12,7 @@ export type { ExecResult, RunResult } from "./runtime/node-runtime.js";
 export type { NodeRuntimeOptions, ExecOptions, TimingMitigation, ResourceBudgets } from "./runtime/options.js";
 export type { StdioEvent, StdioChannel, StdioHandler } from "./runtime/stdio.js";
 export type { PayloadLimits } from "./runtime/bridge/bridge.js";
+export type { BindingTree, BindingFunction } from "./runtime/bindings.js";
 export { ExitCode } from "./runtime/exit-codes.js";
 export { WorkerPool, closeSharedWorkerPool } from "./runtime/worker/pool.js";
 export type { WorkerPoolOptions, WorkerPoolStats } from "./runtime/worker/pool.js";

@@ -73,14 +73,15 @@ export function createExecState(init: ExecStateInit): ExecState & { end(): void 
   };
 }
 
-/** The op context over a driver, with its permission gate. */
-export function opContext(driver: ResolvedRuntimeOptions["driver"], exec: ExecState): { cx: OpContext; gate: PermissionGate } {
+/** The op context over a driver (and the runtime's bindings), with its permission gate. */
+export function opContext(driver: ResolvedRuntimeOptions["driver"], exec: ExecState, bindings?: OpContext["bindings"]): { cx: OpContext; gate: PermissionGate } {
   const gate = new PermissionGate(driver.permissions);
   const cx: OpContext = {
     driver,
     exec,
     allowed: (req) => gate.allowed(req),
     allowedAsync: (req) => gate.allowedAsync(req),
+    bindings,
   };
   return { cx, gate };
 }
@@ -90,7 +91,7 @@ export function inProcessHost(rt: ResolvedRuntimeOptions, ex: ResolvedExecOption
   return (facts) => {
     const output = new OutputCapture(rt.maxOutputBytes, ex.onStdio);
     const exec = createExecState({ cwd: ex.cwd, env: ex.env, stdin: ex.stdin, write: (c, t) => output.write(c, t), facts });
-    const { cx, gate } = opContext(rt.driver, exec);
+    const { cx, gate } = opContext(rt.driver, exec, rt.bindings.functions);
     const runner = new LocalOpRunner(cx, gate);
     const fs = rt.driver.filesystem;
     const syncModuleLoading = typeof fs.statSync === "function" && typeof fs.readFileSync === "function";

@@ -14,6 +14,7 @@ import { EsmLoader, moduleName, withImportMeta } from "./esm-loader.js";
 import type { OpErrorRecord } from "./bridge/op-error.js";
 import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "./options.js";
 import type { Sandbox } from "./sandbox.js";
+import type { ResolvedBindings } from "./bindings.js";
 
 /** What guest timers' tick() answers; see src/shims/timers/guest.ts. */
 const RAN = -2;
@@ -31,8 +32,11 @@ export interface ExecOutcome {
   stderr: string;
 }
 
-/** The runtime options an exec runs under; the driver is reached through the ExecHost. */
-export type ExecLimits = Omit<ResolvedRuntimeOptions, "driver" | "onStdio">;
+/**
+ * The runtime options an exec runs under; the driver is reached through the ExecHost, and
+ * of the bindings only their shape is here (the functions stay with the host's op context).
+ */
+export type ExecLimits = Omit<ResolvedRuntimeOptions, "driver" | "onStdio" | "bindings"> & { bindings: Pick<ResolvedBindings, "shape"> };
 
 /** Optional observers of a run, for a watchdog and a stop request from another thread. */
 export interface ExecutionHooks {
@@ -231,7 +235,9 @@ export class Execution {
     );
     const factory = this.preparedPrelude ?? this.evalInternal(preludeSource, "node:internal/prelude");
     this.preparedPrelude = undefined;
-    const prelude = this.callFactory(factory, "prelude", call, boot);
+    const shape = context.newString(JSON.stringify(this.rt.bindings.shape));
+    const prelude = this.callFactory(factory, "prelude", call, boot, shape);
+    shape.dispose();
     this.p = this.ownProps(prelude, PRELUDE_KEYS);
     prelude.dispose();
   }

@@ -1,8 +1,11 @@
 /**
- * Revives the tagged JSON that the guest's serializer produced for `run()` exports into
- * host values: primitives, plain objects, arrays, Dates, RegExps, Maps, Sets, typed
- * arrays, ArrayBuffers and Errors (as plain Error copies). Shared and circular references
- * are kept. The text comes from the guest, so every node is checked before use.
+ * Revives the tagged JSON that the guest's serializer produced — `run()` exports, and the
+ * arguments of a binding call — into host values: primitives, plain objects, arrays,
+ * Dates, RegExps, Maps, Sets, typed arrays, ArrayBuffers and Errors (as plain Error
+ * copies). Shared and circular references are kept. Bytes travel inline (exports) or as
+ * separate buffers the bridge decoded (binding arguments: `["ab", id, index]`, and views
+ * `["tv", id, type, bufferNode, byteOffset, length]` that keep a shared buffer shared).
+ * The text comes from the guest, so every node is checked before use.
  */
 import { ExitCode } from "./exit-codes.js";
 
@@ -13,7 +16,7 @@ const TYPED_ARRAYS: Record<string, new (buf: ArrayBuffer) => ArrayBufferView> = 
   Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
 };
 
-export function reviveExports(text: string): unknown {
+export function reviveExports(text: string, buffers: readonly Uint8Array[] = []): unknown {
   const refs: unknown[] = [];
   const bad = (): never => {
     throw new TypeError("malformed export data from the sandbox");
@@ -21,6 +24,16 @@ export function reviveExports(text: string): unknown {
   const str = (v: unknown): string => (typeof v === "string" ? v : bad());
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : bad());
   const bytes = (v: unknown): Uint8Array<ArrayBuffer> => Uint8Array.from(list(v), (b) => (typeof b === "number" && b >= 0 && b <= 255 ? b : bad()));
+  const int = (v: unknown): number => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? v : bad());
+  /** An out-of-band buffer: each index is used once, so two nodes never share one by accident. */
+  const used = new Set<number>();
+  const buffer = (v: unknown): ArrayBuffer => {
+    const i = int(v);
+    const b = buffers[i] ?? bad();
+    if (used.has(i) || b.byteOffset !== 0 || b.byteLength !== b.buffer.byteLength) bad();
+    used.add(i);
+    return b.buffer as ArrayBuffer;
+  };
   const revive = (node: unknown): unknown => {
     const n = list(node) as Node;
     switch (n[0]) {
@@ -67,10 +80,21 @@ export function reviveExports(text: string): unknown {
         for (const item of list(n[2])) s.add(revive(item));
         return s;
       }
-      case "ab": return push(bytes(n[2]).buffer);
+      case "ab": return push(typeof n[2] === "number" ? buffer(n[2]) : bytes(n[2]).buffer);
       case "ta": {
         const Ctor = TYPED_ARRAYS[str(n[2])] ?? bad();
         return push(new Ctor(bytes(n[3]).buffer));
+      }
+      case "tv": {
+        const Ctor = TYPED_ARRAYS[str(n[2])] ?? bad();
+        // The view's slot comes first, so a cycle back to it cannot exist (views hold no values).
+        const slot = refs.length;
+        refs.push(undefined);
+        const buf = revive(n[3]);
+        if (!(buf instanceof ArrayBuffer)) bad();
+        const view = new (Ctor as unknown as new (b: ArrayBuffer, o: number, l: number) => ArrayBufferView)(buf as ArrayBuffer, int(n[4]), int(n[5]));
+        refs[slot] = view;
+        return view;
       }
       case "err": {
         const e = new Error(str(n[3]));

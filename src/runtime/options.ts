@@ -6,6 +6,7 @@ import { createNodeDriver } from "../driver/node-driver.js";
 import type { SystemDriver } from "../driver/types.js";
 import type { OpBudgets, PayloadLimits } from "./bridge/bridge.js";
 import { resolveRuntimeDriver, type RuntimeDriverFactory } from "./runtime-driver.js";
+import { resolveBindings, type BindingTree, type ResolvedBindings } from "./bindings.js";
 import type { StdioHandler } from "./stdio.js";
 import { DEFAULTS } from "./defaults.js";
 import type { WasmVariant } from "../wasm/variants.js";
@@ -56,6 +57,8 @@ export interface NodeRuntimeOptions {
   mode?: "in-process" | "worker";
   /** The pool to run on; implies `mode: "worker"`. Several runtimes may share one. */
   workerPool?: WorkerPool;
+  /** Host functions the guest calls as `SecureExec.bindings.x.y()` (see README, "Host bindings"). */
+  bindings?: BindingTree;
 }
 
 export interface ExecOptions {
@@ -85,6 +88,8 @@ export interface ResolvedRuntimeOptions {
   variant: WasmVariant;
   /** Worker mode's pool; undefined in-process. */
   workerPool?: WorkerPool;
+  /** The host bindings: their shape goes to the guest, the functions stay on this thread. */
+  bindings: ResolvedBindings;
 }
 
 const BUDGET_KEYS = ["maxOutputBytes", "maxOpCalls", "maxPendingOps", "maxPendingBytes", "maxTimers"] as const;
@@ -94,7 +99,7 @@ const MIN_MEMORY_MB = 16;
 
 const RUNTIME_KEYS = new Set([
   "systemDriver", "memoryLimit", "cpuTimeLimitMs", "timingMitigation", "onStdio", "payloadLimits",
-  "resourceBudgets", "runtimeDriverFactory", "mode", "workerPool",
+  "resourceBudgets", "runtimeDriverFactory", "mode", "workerPool", "bindings",
 ]);
 const EXEC_KEYS = new Set(["filePath", "env", "cwd", "stdin", "cpuTimeLimitMs", "timingMitigation", "onStdio"]);
 
@@ -184,6 +189,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     opBudgets: Object.freeze({ maxOpCalls: budget("maxOpCalls"), maxPendingOps: budget("maxPendingOps"), maxPendingBytes: budget("maxPendingBytes") }),
     maxTimers: budget("maxTimers"),
     variant: resolveRuntimeDriver(o.runtimeDriverFactory),
+    bindings: resolveBindings(where, o.bindings),
   };
 }
 

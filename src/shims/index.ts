@@ -3,6 +3,7 @@
  * guest can reach on the host.
  */
 import { opTable } from "../runtime/bridge/op.js";
+import { bindingOps } from "./bindings/host.js";
 import { childProcessOps } from "./child-process/host.js";
 import { cryptoOps } from "./crypto/host.js";
 import { zlibOps } from "./zlib/host.js";
@@ -14,4 +15,4 @@ import { osOps } from "./os/host.js";
 import { processOps } from "./process/host.js";
 import { stdioOps } from "./stdio/host.js";
 
-export const OPS = opTable(processOps, stdioOps, moduleOps, fsOps, osOps, childProcessOps, fetchOps, httpServerOps, cryptoOps, zlibOps);
+export const OPS = opTable(processOps, stdioOps, moduleOps, fsOps, osOps, childProcessOps, fetchOps, httpServerOps, cryptoOps, zlibOps, bindingOps);

@@ -13,6 +13,7 @@ import type {
   SystemDriver,
 } from "../../driver/types.js";
 import type { Decoder } from "./decoders.js";
+import type { BindingFunction } from "../bindings.js";
 
 /** A permission request an op needs granted before it runs. */
 export type PermissionRequest =
@@ -61,6 +62,8 @@ export interface OpContext {
   allowed(req: PermissionRequest): boolean;
   /** Like `allowed`, waiting for an async callback. */
   allowedAsync(req: PermissionRequest): Promise<boolean>;
+  /** The runtime's host bindings by dotted path (on the thread that holds them). */
+  readonly bindings?: ReadonlyMap<string, BindingFunction>;
 }
 
 export interface ExecState {

@@ -67,7 +67,7 @@ export class HostSession {
         ...(ex.timingMitigation === "freeze" ? { guestClockMs: ex.startEpochMs ?? Date.now() } : {}),
       },
     });
-    const { cx, gate } = opContext(rt.driver, exec);
+    const { cx, gate } = opContext(rt.driver, exec, rt.bindings.functions);
     this.runner = new LocalOpRunner(cx, gate);
     this.end = () => exec.end();
   }

@@ -464,6 +464,7 @@ function execConfig(rt: ResolvedRuntimeOptions, ex: ResolvedExecOptions, perfOri
     filePath: ex.filePath,
     cwd: ex.cwd,
     perfOriginEpochMs,
+    bindingShape: rt.bindings.shape,
   };
 }
 

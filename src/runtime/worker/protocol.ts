@@ -13,6 +13,7 @@ import type { OSConfig, ProcessConfig } from "../../driver/types.js";
 import type { StdioChannel } from "../stdio.js";
 import type { TimingMitigation } from "../options.js";
 import type { WasmVariantName } from "../../wasm/variants.js";
+import type { BindingShape } from "../bindings.js";
 
 /** Most execs one worker may hold at once (WorkerPoolOptions.execsPerWorker). */
 export const MAX_EXECS_PER_WORKER = 64;
@@ -44,6 +45,8 @@ export interface WorkerExecConfig {
   perfOriginEpochMs: number;
   /** The exec's start as epoch ms (the guest's frozen clock), set when the exec is handed to a worker. */
   startEpochMs?: number;
+  /** The host bindings' shape; their functions stay on the caller's thread. */
+  bindingShape: BindingShape;
 }
 
 export type ToWorker =

@@ -114,6 +114,7 @@ async function run(m: Extract<ToWorker, { t: "exec" }>): Promise<void> {
       opBudgets: config.opBudgets,
       maxTimers: config.maxTimers,
       variant,
+      bindings: { shape: config.bindingShape },
     };
     const ex: ResolvedExecOptions = {
       filePath: config.filePath,

@@ -20,6 +20,7 @@ import type * as TimersUnit from "../timers/guest.js";
 import type * as SerializeUnit from "../_internal/serialize.js";
 import type * as CjsUnit from "../_internal/cjs.js";
 import type * as UncaughtUnit from "../_internal/uncaught.js";
+import type * as BindingsUnit from "../bindings/guest.js";
 import { installClock, type ClockConfig } from "./clock.js";
 import { GLOBAL_UNITS, TIMER_NAMES } from "./globals.js";
 
@@ -68,6 +69,7 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
   const clock = installClock(config);
   const timers = loader.lazy<typeof TimersUnit>("quicksand:internal/timers");
   const cjs = loader.lazy<typeof CjsUnit>("quicksand:internal/cjs");
+  const bindings = loader.lazy<typeof BindingsUnit>("quicksand:internal/bindings");
   let proc: ReturnType<typeof ProcessUnit.createProcess> | undefined;
   const processState = () =>
     (proc ??= (loader.loadUnit("quicksand:internal/process") as typeof ProcessUnit).createProcess(config.process, {
@@ -119,6 +121,8 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
   return {
     /** The console the prelude's console hands over to for anything beyond primitives. */
     fullConsole: full,
+    /** A call of a SecureExec.bindings leaf (the prelude built the tree). */
+    callBinding: (path: string, args: unknown[], isAsync: boolean) => bindings().callBinding(path, args, isAsync),
     /** The entry script's `require` (the module system loads on first use). */
     makeMainRequire: (main: Parameters<typeof CjsUnit.makeMainRequire>[0]) => cjs().makeMainRequire(main),
     /** Export names of a CommonJS module imported by an ES module (loads it). */

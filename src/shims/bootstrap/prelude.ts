@@ -9,15 +9,23 @@ import { lazyGlobalNames } from "./globals.js";
 
 type HostCall = (name: string, ...args: unknown[]) => unknown;
 /** Loads the full bootstrap (once) and returns its dispatcher. */
-type Boot = () => { fullConsole(): Record<string, (...a: unknown[]) => unknown>; makeMainRequire(main: object): (id: string) => unknown };
+type Boot = () => {
+  fullConsole(): Record<string, (...a: unknown[]) => unknown>;
+  makeMainRequire(main: object): (id: string) => unknown;
+  callBinding(path: string, args: unknown[], isAsync: boolean): unknown;
+};
+/** The host bindings' shape: a branch is an object, a leaf 1 (async function) or 0. */
+interface BindingShape {
+  [key: string]: BindingShape | 0 | 1;
+}
 
 const CONSOLE_METHODS = [
   "log", "info", "debug", "error", "warn", "dir", "dirxml", "trace", "assert", "count", "countReset",
   "group", "groupCollapsed", "groupEnd", "time", "timeEnd", "timeLog", "table",
 ];
 
-export default function prelude(call: HostCall, boot: Boot) {
-  const { defineProperty, getOwnPropertyDescriptor } = Object;
+export default function prelude(call: HostCall, boot: Boot, bindingShape: string) {
+  const { defineProperty, getOwnPropertyDescriptor, freeze, keys } = Object;
   const { apply } = Reflect;
   const g = globalThis as Record<string, unknown>;
   const abByteLength = getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")!.get!;
@@ -70,6 +78,25 @@ export default function prelude(call: HostCall, boot: Boot) {
     }[name];
   }
   defineProperty(g, "console", { value: console, writable: true, configurable: true });
+
+  // SecureExec.bindings (secure-exec's name; Quicksand is the same object): the host
+  // bindings as a frozen tree, present even when empty. Each leaf hands its call to the
+  // bindings unit, which the bootstrap loads on the first call.
+  let callBinding: ReturnType<Boot>["callBinding"] | undefined;
+  const branch = (shape: BindingShape, prefix: string): object => {
+    const out: Record<string, unknown> = {};
+    for (const key of keys(shape)) {
+      const v = shape[key]!;
+      const path = prefix + key;
+      out[key] = typeof v === "object"
+        ? branch(v, `${path}.`)
+        : freeze({ [key]: (...args: unknown[]) => (callBinding ??= boot().callBinding)(path, args, v === 1) }[key]!);
+    }
+    return freeze(out);
+  };
+  const secureExec = freeze({ bindings: branch(JSON.parse(bindingShape) as BindingShape, "") });
+  defineProperty(g, "SecureExec", { value: secureExec });
+  defineProperty(g, "Quicksand", { value: secureExec });
 
   return {
     /** Brand check for ArrayBuffer arguments (the intrinsic getter, captured now). */

@@ -1,0 +1,35 @@
+/**
+ * The guest's half of a binding call (the leaves of `SecureExec.bindings`, built by the
+ * prelude, land here): the arguments are copied out as tagged JSON with their bytes
+ * beside it (getters and Proxies run here, under the guest's limits), the `binding.*` op
+ * runs the host function, and its result is revived as fresh guest values. A host
+ * exception becomes a guest Error with the host's name and message.
+ */
+import { callOp, callOpAsync } from "../_internal/host.js";
+import { makeError, revive, serialize, UncopyableError } from "../_internal/serialize.js";
+import { $Promise, $TypeError } from "../_internal/primordials.js";
+
+type Outcome = { json?: unknown; buffers?: unknown; error?: { name?: unknown; message?: unknown }; pending?: unknown };
+
+function outcome(r: unknown): unknown {
+  const o = r as Outcome;
+  if (o.error !== undefined) throw makeError(String(o.error.name), String(o.error.message));
+  return revive(o.json as string, o.buffers as ArrayBuffer[]);
+}
+
+/** Calls the binding at `path`; `isAsync` leaves (host `async` functions) always return a Promise. */
+export function callBinding(path: string, args: unknown[], isAsync: boolean): unknown {
+  const buffers: ArrayBuffer[] = [];
+  let json: string;
+  try {
+    json = serialize(args, "arguments", buffers);
+  } catch (e) {
+    const err = e instanceof UncopyableError ? new $TypeError(`SecureExec.bindings.${path}: ${e.message}`) : e;
+    if (isAsync) return $Promise.reject(err);
+    throw err;
+  }
+  if (isAsync) return callOpAsync("binding.callAsync", path, json, ...buffers).then(outcome);
+  const r = callOp("binding.call", path, json, ...buffers) as Outcome;
+  if (typeof r.pending === "number") return callOpAsync("binding.await", path, r.pending).then(outcome);
+  return outcome(r);
+}
