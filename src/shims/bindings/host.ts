@@ -75,6 +75,17 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return (typeof v === "object" || typeof v === "function") && v !== null && typeof (v as { then?: unknown }).then === "function";
 }
 
+/**
+ * Refuses a call while too many of the exec's binding Promises wait for `binding.await`
+ * (the guest's own code awaits each at once; only raw op calls or a spent pending-op
+ * budget leave them, and each holds host memory until the exec ends).
+ */
+function checkUnawaited(exec: ExecState): void {
+  if ((unawaited.get(exec)?.promises.size ?? 0) >= MAX_UNAWAITED) {
+    throw OpError.node("ERR_SANDBOX_BUDGET_EXCEEDED", `the sandbox's resource budget of ${MAX_UNAWAITED} binding results not yet awaited is spent`);
+  }
+}
+
 /** Keeps a binding's Promise for `binding.await`; its rejection is handled from now on. */
 function keep(exec: ExecState, promise: PromiseLike<unknown>): number {
   let state = unawaited.get(exec);
@@ -88,9 +99,6 @@ function keep(exec: ExecState, promise: PromiseLike<unknown>): number {
     (value): Settled => ({ ok: true, value }),
     (error: unknown): Settled => ({ ok: false, error }),
   );
-  if (state.promises.size >= MAX_UNAWAITED) {
-    throw OpError.node("ERR_SANDBOX_BUDGET_EXCEEDED", `the sandbox's resource budget of ${MAX_UNAWAITED} binding results not yet awaited is spent`);
-  }
   const token = state.next++;
   state.promises.set(token, settled);
   return token;
@@ -105,6 +113,7 @@ const call = defineOp({
   sync: (cx, args) => {
     const [path, json, buffers] = args as unknown as [string, string, Uint8Array[]];
     const fn = lookup(cx, path);
+    checkUnawaited(cx.exec);
     const list = argumentsOf(path, json, buffers);
     let value: unknown;
     try {
