@@ -44,3 +44,27 @@ export const EngineLoadError = brand(
   },
   "ERR_QUICKSAND_ENGINE_LOAD",
 );
+
+/** A session step was asked for after the session closed (close(), process.exit(), a limit, or the runtime's dispose()). */
+export const SessionClosedError = brand(
+  class SessionClosedError extends QuicksandError {
+    override readonly code = "ERR_QUICKSAND_SESSION_CLOSED";
+    constructor(method: string, why: string) {
+      super(`Session.${method}() was called after the session closed (${why})`);
+      this.name = "SessionClosedError";
+    }
+  },
+  "ERR_QUICKSAND_SESSION_CLOSED",
+);
+
+/** A feature quicksand does not offer (yet), named in the message. */
+export const NotSupportedError = brand(
+  class NotSupportedError extends QuicksandError {
+    override readonly code = "ERR_QUICKSAND_NOT_SUPPORTED";
+    constructor(message: string) {
+      super(message);
+      this.name = "NotSupportedError";
+    }
+  },
+  "ERR_QUICKSAND_NOT_SUPPORTED",
+);

@@ -9,6 +9,7 @@
 // The runtime
 export { NodeRuntime } from "./runtime/node-runtime.js";
 export type { ExecResult, RunResult } from "./runtime/node-runtime.js";
+export type { Session, SessionOptions, EvalResult } from "./runtime/session.js";
 export type { NodeRuntimeOptions, ExecOptions, TimingMitigation, ResourceBudgets } from "./runtime/options.js";
 export type { StdioEvent, StdioChannel, StdioHandler } from "./runtime/stdio.js";
 export type { PayloadLimits } from "./runtime/bridge/bridge.js";

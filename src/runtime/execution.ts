@@ -117,6 +117,8 @@ export class Execution {
   private entryModule: QuickJSHandle | undefined;
   /** The prelude compiled ahead of time in the prepared context, if there was one. */
   private preparedPrelude: QuickJSHandle | undefined;
+  /** This execution serves a session: its context outlives each step (see step()). */
+  private stepping = false;
 
   constructor(
     private readonly sandbox: Sandbox,
@@ -149,12 +151,7 @@ export class Execution {
   }
 
   async start(kind: "script" | "module", code: string): Promise<ExecOutcome> {
-    const { runtime } = this.sandbox;
-    runtime.setInterruptHandler(() => this.shouldInterrupt());
-    runtime.setModuleLoader(
-      (name) => this.esm.load(name),
-      (base, name) => this.esm.normalize(base, name),
-    );
+    this.attach();
     let exportsJson: string | undefined;
     try {
       this.boot();
@@ -185,6 +182,16 @@ export class Execution {
     if (o.errorMessage !== undefined) result.errorMessage = o.errorMessage;
     if (exportsJson !== undefined && o.code === ExitCode.OK) result.exportsJson = exportsJson;
     return result;
+  }
+
+  /** Points the engine's interrupt check and module loader at this execution. */
+  private attach(): void {
+    const { runtime } = this.sandbox;
+    runtime.setInterruptHandler(() => this.shouldInterrupt());
+    runtime.setModuleLoader(
+      (name) => this.esm.load(name),
+      (base, name) => this.esm.normalize(base, name),
+    );
   }
 
   // -------------------------------------------------------------------------
@@ -757,7 +764,8 @@ export class Execution {
   private end(code: number, errorMessage?: string, runExitHandlers = false): void {
     if (this.outcome) return;
     this.outcome = errorMessage === undefined ? { code } : { code, errorMessage };
-    if (runExitHandlers) this.runExitHandlers(code);
+    // An uncaught error ends a session's step, not the session: no 'exit' yet.
+    if (runExitHandlers && !this.stepping) this.runExitHandlers(code);
   }
 
   /** Node runs 'exit' listeners on a normal end, after process.exit() and after a fatal error. */
@@ -876,6 +884,116 @@ export class Execution {
     const e = parsed?.error as { code?: unknown; message?: unknown } | undefined;
     if (e && typeof e.code === "string" && typeof e.message === "string") return { code: e.code, message: e.message };
     return { code: "ERR_SANDBOX_MODULE", message: "the module's exports could not be listed" };
+  }
+
+  // -------------------------------------------------------------------------
+  // Sessions: one context kept for several steps (driven by src/runtime/session.ts)
+  // -------------------------------------------------------------------------
+
+  /** The context can take another step: no limit, exit, termination or fault ended it. */
+  get open(): boolean {
+    return !this.halted && !this.terminated && this.exitRequested === undefined && this.context.alive;
+  }
+
+  /**
+   * Runs one step of a session and leaves the context open. The code runs as a global
+   * script, so its declarations stay for the next step (code with top-level `await` runs
+   * as an async function instead: see evalStep); the loop runs until it is idle; a
+   * completion value that is a Promise is waited for, and for "eval" the value is copied
+   * out as tagged JSON. An uncaught error ends the step with code 1 and the session
+   * goes on; process.exit(), a limit or termination ends the session too.
+   */
+  async step(kind: "exec" | "eval", code: string): Promise<ExecOutcome> {
+    this.stepping = true;
+    this.cpuUsed = 0;
+    let valueJson: string | undefined;
+    try {
+      this.attach();
+      if (!this.bridgeFns) this.bootSession();
+      const value = this.ended ? undefined : this.evalStep(code);
+      await this.loop();
+      if (value && !this.ended) valueJson = this.stepValue(value, kind);
+      value?.dispose();
+      if (this.terminated || this.exitRequested !== undefined) this.finish();
+    } catch (e) {
+      if (!(e instanceof EngineFault)) throw e;
+    }
+    const o = this.outcome ?? { code: ExitCode.OK };
+    const result: ExecOutcome = { code: o.code, stdout: this.host.output.stdout, stderr: this.host.output.stderr };
+    if (o.errorMessage !== undefined) result.errorMessage = o.errorMessage;
+    if (valueJson !== undefined && o.code === ExitCode.OK) result.exportsJson = valueJson;
+    // A step that failed leaves the session usable: the next one starts with no outcome.
+    if (this.open) this.outcome = undefined;
+    return result;
+  }
+
+  /** Ends the session: releases its host resources and frees its context. */
+  close(): void {
+    this.terminated = true;
+    this.cleanup();
+  }
+
+  /** Boots the context and gives it the globals of Node's REPL: require, module, exports, __filename, __dirname. */
+  private bootSession(): void {
+    this.boot();
+    if (this.ended) return;
+    const install = this.evalInternal(
+      "(function (exports, require, module, __filename, __dirname) { for (const [k, v] of Object.entries({ exports, require, module, __filename, __dirname })) Object.defineProperty(globalThis, k, { value: v, writable: true, configurable: true }); })",
+      "node:internal/session",
+    );
+    const filename = this.context.newString(this.ex.filePath);
+    this.callGuest(this.p.runMain, install, filename)?.dispose();
+    filename.dispose();
+    install.dispose();
+  }
+
+  /**
+   * A step's code as a global script. QuickJS has no top-level await in scripts, so code
+   * that only compiles with it runs as an async function: as one expression when it is
+   * one (its value is the step's value), else as statements, whose declarations then
+   * stay local to the step (assign to globalThis to keep them).
+   */
+  private evalStep(code: string): QuickJSHandle | undefined {
+    let source = code.startsWith("#!") ? "//" + code.slice(2) : code;
+    if (/\bawait\b/.test(source) && !this.compiles(source)) {
+      const expression = `(async () => (${source.replace(/;\s*$/, "")}\n))()`;
+      source = this.compiles(expression) ? expression : `(async () => {${source}\n})()`;
+    }
+    return this.evalGuest(source, this.ex.filePath, "global");
+  }
+
+  private compiles(source: string): boolean {
+    const r = this.context.evalCode(source, this.ex.filePath, { type: "global", compileOnly: true });
+    (r.error ?? r.value).dispose();
+    return !r.error;
+  }
+
+  /** A step's completion value once the loop is idle: a Promise's outcome, copied out for "eval". */
+  private stepValue(value: QuickJSHandle, kind: "exec" | "eval"): string | undefined {
+    const state = this.context.getPromiseState(value);
+    if (state.type === "pending") {
+      this.end(13, "the step's Promise never settled: nothing was left to settle it");
+      return undefined;
+    }
+    if (state.type === "rejected") {
+      this.handleGuestError(state.error, "uncaughtException");
+      state.error.dispose();
+      return undefined;
+    }
+    try {
+      if (kind !== "eval") return undefined;
+      const root = this.context.newString("value");
+      const text = this.callGuest(this.dispatcher().serialize, state.value, root);
+      root.dispose();
+      if (!text) return undefined;
+      // serialize() is guest code a script can tamper with: read only a string.
+      const json = this.context.typeof(text) === "string" ? this.context.getString(text) : undefined;
+      text.dispose();
+      if (json === undefined) this.end(ExitCode.UNCAUGHT, MALFORMED_EXPORTS);
+      return json;
+    } finally {
+      if (!state.notAPromise) state.value.dispose();
+    }
   }
 }
 

@@ -3,7 +3,7 @@
  * (created on first use, replaced after a limit or a fault) and runs exec/run calls on it
  * one at a time, each in a fresh guest context.
  */
-import { EngineLoadError, RuntimeDisposedError } from "../errors.js";
+import { EngineLoadError, NotSupportedError, RuntimeDisposedError } from "../errors.js";
 import { OPS } from "../shims/index.js";
 import { Execution, MALFORMED_EXPORTS } from "./execution.js";
 import { inProcessHost } from "./exec-host.js";
@@ -11,6 +11,7 @@ import { withExports } from "./export-copy.js";
 import { WorkerPool } from "./worker/pool.js";
 import { resolveExecOptions, resolveRuntimeOptions, type ResolvedExecOptions, type ExecOptions, type NodeRuntimeOptions, type ResolvedRuntimeOptions } from "./options.js";
 import { Sandbox } from "./sandbox.js";
+import { Session, type SessionOptions } from "./session.js";
 
 export interface ExecResult {
   /** 0, the guest's exit code, or a limit's code (see ExitCode). */
@@ -45,6 +46,7 @@ export class NodeRuntime {
   readonly #poolId = WorkerPool.runtimeId();
   #disposed = false;
   readonly #perfOrigin = performance.now();
+  readonly #sessions = new Set<Session>();
 
   constructor(options?: NodeRuntimeOptions) {
     this.#opts = resolveRuntimeOptions(options);
@@ -63,10 +65,24 @@ export class NodeRuntime {
     return this.#schedule("run", code, filePath === undefined ? {} : { filePath }, "module") as Promise<RunResult<T>>;
   }
 
-  /** Frees the sandbox now. A running exec ends with code 143; later calls reject. Safe to call twice. */
+  /**
+   * Opens a session: a guest context of its own whose globals, modules and event loop
+   * carry over from one step (`session.exec`/`session.eval`) to the next. In-process only.
+   */
+  openSession(options?: SessionOptions): Session {
+    if (this.#disposed) throw new RuntimeDisposedError("openSession");
+    if (this.#opts.workerPool) throw new NotSupportedError("NodeRuntime.openSession() is not supported in worker mode yet; open sessions on an in-process runtime");
+    const ex = resolveExecOptions(this.#opts, options, "NodeRuntime.openSession");
+    const session = new Session(this.#opts, ex, OPS, this.#perfOrigin, (s) => this.#sessions.delete(s));
+    this.#sessions.add(session);
+    return session;
+  }
+
+  /** Frees the sandbox now, and closes open sessions. A running exec ends with code 143; later calls reject. Safe to call twice. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const s of [...this.#sessions]) s.closeBecause("the runtime was disposed");
     if (this.#current) this.#current.terminate();
     else this.#release();
   }
@@ -75,6 +91,7 @@ export class NodeRuntime {
   async terminate(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const s of [...this.#sessions]) s.closeBecause("the runtime was disposed");
     this.#current?.terminate();
     await this.#queue.catch(() => {});
     this.#release();

@@ -141,7 +141,7 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
       }
       host.settle(id, error, value);
     },
-    serialize: (value: unknown) => (loader.loadUnit("quicksand:internal/serialize") as typeof SerializeUnit).serialize(value),
+    serialize: (value: unknown, root?: string) => (loader.loadUnit("quicksand:internal/serialize") as typeof SerializeUnit).serialize(value, root),
     builtinExportNames: (name: string) => exportNames(() => loader.requireBuiltin(name)),
     exitCode: () => proc?.exitCode() ?? 0,
     emitExit: (code: number) => (proc ? proc.emitExit(code) : code),
