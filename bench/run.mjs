@@ -17,7 +17,7 @@ import { BENCH_DIR, ENGINES, ROOT, fmt, metricsTable, runNodeScript, table } fro
 
 const CORE = ["startup", "hostop", "compute", "memory"];
 /** Families other engineers may add; run when their file exists. */
-const OPTIONAL = ["fs", "modules", "network", "stdlib"];
+const OPTIONAL = ["fs", "modules", "network", "stdlib", "bindings"];
 const RESULTS_DIR = join(BENCH_DIR, "results");
 
 /** Rows of the engine comparison: metric key and what the row says. */

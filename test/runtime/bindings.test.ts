@@ -113,6 +113,21 @@ describe.each(MODES)("bindings (%s)", (_mode, modeOptions) => {
     expect([err.name, err.message, err.code]).toEqual(["RangeError", "bad", "E_BAD"]);
   });
 
+  it("passes primitive arguments and results exactly (the fast path without JSON)", async () => {
+    let got: unknown[] = [];
+    const values = [undefined, -0, NaN, -Infinity, 12n, "ü\u0000\ud800", true, ""];
+    const r = await exec(
+      { take: (...args) => void (got = args), give: (i) => values[i as number] },
+      `SecureExec.bindings.take(undefined, -0, NaN, -Infinity, 12n, "ü\\u0000\\ud800", true, "");
+      const back = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => SecureExec.bindings.give(i));
+      console.log(back[0], Object.is(back[1], -0), back[2], back[3], back[4], JSON.stringify(back[5]), back[6], JSON.stringify(back[7]));`,
+    );
+    expect(r.stdout).toBe('undefined true NaN -Infinity 12n "ü\\u0000\\ud800" true ""\n');
+    expect(got).toHaveLength(8);
+    expect(Object.is(got[1], -0)).toBe(true);
+    expect(got).toEqual(values);
+  });
+
   it("copies results out with structured-clone semantics", async () => {
     const shared = { s: 1 };
     const circular: Record<string, unknown> = { name: "c" };

@@ -126,6 +126,8 @@ describe("bindings: hostile arguments", () => {
         ["take", '["a",0,[["o",1,[["__proto__",["v",{"polluted":1}]]]]]]'],
         ["nope", '["a",0,[]]'],
         ["take", '["a",0,[]]', "not bytes"],
+        ["take", undefined, new ArrayBuffer(1)],
+        ["take", undefined, { not: "bytes" }],
       ];
       (async () => {
         for (const [name, json, ...rest] of tries) {
@@ -133,7 +135,7 @@ describe("bindings: hostile arguments", () => {
         }
         try { await rawCallAsync("binding.await", "take", 12345) } catch (e) { console.log(e.code) }
         JSON.stringify = () => '["v", 1]';
-        try { SecureExec.bindings.take(1) } catch (e) { console.log(e.code) }
+        try { SecureExec.bindings.take({ a: 1 }) } catch (e) { console.log(e.code) }
       })();`,
       withBindings(bindings),
     );
@@ -141,10 +143,12 @@ describe("bindings: hostile arguments", () => {
       [
         ...Array(7).fill("ERR_INVALID_ARG_VALUE"),
         "ran", // a "__proto__" key is an own data property of a fresh object
-        "ERR_INVALID_ARG_VALUE",
-        "ERR_INVALID_ARG_TYPE",
-        "ERR_INVALID_ARG_VALUE",
-        "ERR_INVALID_ARG_VALUE",
+        "ERR_INVALID_ARG_VALUE", // an unknown binding
+        "ERR_INVALID_ARG_VALUE", // a primitive where bytes belong
+        "ERR_INVALID_ARG_VALUE", // bytes without the JSON that refers to them
+        "ERR_INVALID_ARG_TYPE", // an object that is no ArrayBuffer
+        "ERR_INVALID_ARG_VALUE", // await of a result that does not exist
+        "ERR_INVALID_ARG_VALUE", // JSON.stringify replaced
         "",
       ].join("\n"),
     );

@@ -9,27 +9,40 @@ import { callOp, callOpAsync } from "../_internal/host.js";
 import { makeError, revive, serialize, UncopyableError } from "../_internal/serialize.js";
 import { $Promise, $TypeError } from "../_internal/primordials.js";
 
-type Outcome = { json?: unknown; buffers?: unknown; error?: { name?: unknown; message?: unknown }; pending?: unknown };
+type Outcome = { value?: unknown; json?: unknown; buffers?: unknown; error?: { name?: unknown; message?: unknown }; pending?: unknown };
 
 function outcome(r: unknown): unknown {
   const o = r as Outcome;
   if (o.error !== undefined) throw makeError(String(o.error.name), String(o.error.message));
+  // A primitive result comes as it is.
+  if (o.json === undefined) return o.value;
   return revive(o.json as string, o.buffers as ArrayBuffer[]);
+}
+
+/** Primitives other than null cross the bridge as they are; anything else needs the serializer. */
+function allPrimitive(args: unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const t = typeof args[i];
+    if (t === "object" || t === "function" || t === "symbol") return false;
+  }
+  return true;
 }
 
 /** Calls the binding at `path`; `isAsync` leaves (host `async` functions) always return a Promise. */
 export function callBinding(path: string, args: unknown[], isAsync: boolean): unknown {
-  const buffers: ArrayBuffer[] = [];
-  let json: string;
+  // After the JSON: the bytes it refers to; without JSON, the (primitive) arguments themselves.
+  let rest: unknown[] = [];
+  let json: string | undefined;
   try {
-    json = serialize(args, "arguments", buffers);
+    if (allPrimitive(args)) rest = args;
+    else json = serialize(args, "arguments", rest as ArrayBuffer[]);
   } catch (e) {
     const err = e instanceof UncopyableError ? new $TypeError(`SecureExec.bindings.${path}: ${e.message}`) : e;
     if (isAsync) return $Promise.reject(err);
     throw err;
   }
-  if (isAsync) return callOpAsync("binding.callAsync", path, json, ...buffers).then(outcome);
-  const r = callOp("binding.call", path, json, ...buffers) as Outcome;
+  if (isAsync) return callOpAsync("binding.callAsync", path, json, ...rest).then(outcome);
+  const r = callOp("binding.call", path, json, ...rest) as Outcome;
   if (typeof r.pending === "number") return callOpAsync("binding.await", path, r.pending).then(outcome);
   return outcome(r);
 }

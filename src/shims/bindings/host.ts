@@ -1,10 +1,12 @@
 /**
  * The ops behind `SecureExec.bindings` (src/runtime/bindings.ts has the option). A call
  * carries the leaf's dotted path, its arguments as the tagged JSON the guest's serializer
- * made, and the argument bytes beside it; all three are decoded by the bridge (payload
- * limits included) before anything here runs, and the arguments are revived into fresh
- * host values the binding may keep. The binding's outcome goes back as data:
- *   { json, buffers }  its result, copied (see to-guest.ts)
+ * made, and the argument bytes beside it — or, when every argument is a primitive other
+ * than null, no JSON and the arguments themselves. All of it is decoded by the bridge
+ * (payload limits included) before anything here runs, and the arguments are revived
+ * into fresh host values the binding may keep. The binding's outcome goes back as data:
+ *   { value }  its result, when that is a primitive
+ *   { json, buffers }  its result otherwise, copied (see to-guest.ts)
  *   { error: { name, message } }  what it threw (no stack, no host object)
  *   { pending: n }  binding.call only: it returned a Promise; `binding.await` waits for it
  * `binding.call` serves leaves that are not `async` functions: a value comes back at once,
@@ -19,7 +21,7 @@ import type { BindingFunction } from "../../runtime/bindings.js";
 import { reviveExports } from "../../runtime/export-copy.js";
 import { toGuest, UncopyableResult } from "./to-guest.js";
 
-type Outcome = { json: string; buffers: Uint8Array[] } | { error: { name: string; message: string } };
+type Outcome = { value: unknown } | { json: string; buffers: Uint8Array[] } | { error: { name: string; message: string } };
 
 /** Promises a binding returned that the guest has not yet awaited (normally at most one). */
 const MAX_UNAWAITED = 64;
@@ -34,10 +36,16 @@ function lookup(cx: OpContext, path: string): BindingFunction {
   return fn;
 }
 
-function argumentsOf(path: string, json: string, buffers: Uint8Array[]): unknown[] {
+function argumentsOf(path: string, json: string | undefined, rest: unknown[]): unknown[] {
+  // No JSON: the arguments came as they are, primitives each (see restArg).
+  if (json === undefined) {
+    if (rest.some((v) => v instanceof Uint8Array)) throw OpError.node("ERR_INVALID_ARG_VALUE", `the arguments of binding ${path} are malformed`);
+    return rest;
+  }
   let args: unknown;
   try {
-    args = reviveExports(json, buffers);
+    if (!rest.every((b) => b instanceof Uint8Array)) throw new TypeError("bytes expected");
+    args = reviveExports(json, rest as Uint8Array[]);
   } catch {
     args = undefined;
   }
@@ -63,6 +71,7 @@ function thrown(err: unknown): Outcome {
 }
 
 function result(path: string, value: unknown): Outcome {
+  if (value === undefined || (typeof value !== "object" && typeof value !== "function" && typeof value !== "symbol")) return { value };
   try {
     return toGuest(value, "result");
   } catch (e) {
@@ -106,12 +115,18 @@ function keep(exec: ExecState, promise: PromiseLike<unknown>): number {
 
 const pathArg: arg.Decoder<string> = (cx, h, name) => arg.string({ ...cx, maxBytes: 1024 }, h, name);
 
+/** After the JSON: the argument bytes (an ArrayBuffer each), or the arguments themselves when all are primitives. */
+const restArg: arg.Decoder<unknown> = (cx, h, name) => {
+  const v = arg.primitive(cx, h, name);
+  return v === arg.NOT_PRIMITIVE ? arg.bytes(cx, h, name) : v;
+};
+
 const call = defineOp({
   name: "binding.call",
-  args: [pathArg, arg.string],
-  rest: arg.bytes,
+  args: [pathArg, arg.optional(arg.string)],
+  rest: restArg,
   sync: (cx, args) => {
-    const [path, json, buffers] = args as unknown as [string, string, Uint8Array[]];
+    const [path, json, buffers] = args as unknown as [string, string | undefined, unknown[]];
     const fn = lookup(cx, path);
     checkUnawaited(cx.exec);
     const list = argumentsOf(path, json, buffers);
@@ -128,10 +143,10 @@ const call = defineOp({
 
 const callAsync = defineOp({
   name: "binding.callAsync",
-  args: [pathArg, arg.string],
-  rest: arg.bytes,
+  args: [pathArg, arg.optional(arg.string)],
+  rest: restArg,
   async: async (cx, args) => {
-    const [path, json, buffers] = args as unknown as [string, string, Uint8Array[]];
+    const [path, json, buffers] = args as unknown as [string, string | undefined, unknown[]];
     const fn = lookup(cx, path);
     const list = argumentsOf(path, json, buffers);
     try {
