@@ -32,6 +32,8 @@ const expected: Record<string, (out: string) => void> = {
   "seed-module-access.mjs": (out) => expect(out).toBe("memfs package visible: true\nwrite: EACCES\n"),
   "seed-child-processes.mjs": (out) => expect(out).toBe("rm: EACCES\nchild says: hello from a child\nchild exited 0\n"),
   "seed-process-os-config.mjs": (out) => expect(out).toBe("/app production sk-...\nlinux x64\n"),
+  "bindings.mjs": (out) =>
+    expect(out).toBe("Hello, ada! Hello, grace!\nhost error reached the guest: Error unknown query: DROP TABLE users\nfrozen: true\nsession value: [ 'Hello, grace!' ]\n"),
   "worker-mode.mjs": (out) => expect(out).toBe("hello, worker\nspin: exit code 124, host timer ticked meanwhile\n"),
 };
 

@@ -955,7 +955,9 @@ export class Execution {
    */
   private evalStep(code: string): QuickJSHandle | undefined {
     let source = code.startsWith("#!") ? "//" + code.slice(2) : code;
-    if (/\bawait\b/.test(source) && !this.compiles(source)) {
+    if (/^\s*(import\s*[\w{*"']|export\s)/m.test(source) && !this.compiles(source)) {
+      source = `throw new SyntaxError(${JSON.stringify("import and export statements are not available in a session step (it runs as a script): use require() or await import()")})`;
+    } else if (/\bawait\b/.test(source) && !this.compiles(source)) {
       const expression = `(async () => (${source.replace(/;\s*$/, "")}\n))()`;
       source = this.compiles(expression) ? expression : `(async () => {${source}\n})()`;
     }

@@ -37,6 +37,18 @@ describe("sessions: state carries over", () => {
     expect(r.value).toEqual([2, 3, "/app/repl.js", "object", "app"]);
   });
 
+  it("loads ES modules with import(), and explains that import statements are not available", async () => {
+    const filesystem = createInMemoryFileSystem();
+    await filesystem.writeFile("/app/m.mjs", "export const x = 5;");
+    rt = new NodeRuntime({ systemDriver: createNodeDriver({ filesystem, permissions: allowAll }) });
+    const s = rt.openSession({ cwd: "/app" });
+    expect((await s.eval("(await import('./m.mjs')).x")).value).toBe(5);
+    expect((await s.eval("import('node:path').then((p) => p.basename('/a/b'))")).value).toBe("b");
+    const r = await s.exec("import { x } from './m.mjs'");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("SyntaxError: import and export statements are not available in a session step (it runs as a script): use require() or await import()");
+  });
+
   it("carries the event loop over: an unref'd interval keeps ticking in later steps, a pending timer runs before the step ends", async () => {
     rt = new NodeRuntime({ timingMitigation: "off" });
     const s = rt.openSession();
