@@ -6,7 +6,9 @@
  * the result revived in the guest — measured like bench/hostop.mjs: a loop of N calls in
  * one exec, minus the same loop with an empty body, over calls. Three kinds of leaf: a
  * plain function (sync), an `async` function (one async op, awaited in the loop), and a
- * plain function that returns a Promise (a sync op, then an async one). The floor beside
+ * plain function that returns a Promise (a sync op, then an async one); and a sync leaf that
+ * echoes a small object (serialized as tagged JSON both ways), and one that returns 100
+ * plain rows (a database-like result: plain JSON, parsed natively). The floor beside
  * each: a bare quickjs-emscripten host function doing the same (sync: a number back;
  * async: a guest Promise the host resolves at once), in a fresh instance of the engine.
  *
@@ -21,8 +23,10 @@ const SYNC_CALLS = 10_000;
 const ASYNC_CALLS = 2_000;
 const REPS = 11;
 const STEPS = 200;
+/** A database-like result: 100 rows of plain data. */
+const ROWS = Array.from({ length: 100 }, (_, i) => ({ id: i, name: `user ${i}`, email: `u${i}@example.com`, active: i % 2 === 0, score: i * 1.5 }));
 
-const syncLoop = (body) => `const { add } = SecureExec.bindings; add(0, 0); let x;
+const syncLoop = (body) => `const { add, echo, rows } = SecureExec.bindings; add(0, 0); echo({}); rows(); let x;
 for (let i = 0; i < ${SYNC_CALLS}; i++) { ${body} }
 console.log(typeof x);`;
 const asyncLoop = (body) => `(async () => { const { addAsync, addPromise } = SecureExec.bindings; await addAsync(0, 0); await addPromise(0, 0); let x;
@@ -32,6 +36,8 @@ console.log(typeof x); })()`;
 const VARIANTS = {
   syncEmpty: [syncLoop("x = i;"), SYNC_CALLS],
   sync: [syncLoop("x = add(i, 1);"), SYNC_CALLS],
+  object: [syncLoop("x = echo({ id: i, tags: ['a', 'b'], at: new Date(0) }).id;"), SYNC_CALLS],
+  rows: [syncLoop("if (i % 10 === 0) x = rows().length;"), SYNC_CALLS / 10],
   asyncEmpty: [asyncLoop("x = await i;"), ASYNC_CALLS],
   async: [asyncLoop("x = await addAsync(i, 1);"), ASYNC_CALLS],
   promise: [asyncLoop("x = await addPromise(i, 1);"), ASYNC_CALLS],
@@ -44,7 +50,7 @@ export async function run() {
     progress(`binding round trip (${engine})`);
     const rt = new lib.NodeRuntime({
       runtimeDriverFactory: lib.createQuickJSRuntimeDriverFactory({ variant: engine }),
-      bindings: { add: (a, b) => a + b, addAsync: async (a, b) => a + b, addPromise: (a, b) => Promise.resolve(a + b) },
+      bindings: { add: (a, b) => a + b, echo: (v) => v, rows: () => ROWS, addAsync: async (a, b) => a + b, addPromise: (a, b) => Promise.resolve(a + b) },
     });
     const times = Object.fromEntries(Object.keys(VARIANTS).map((k) => [k, []]));
     for (let rep = 0; rep < REPS + 1; rep++) {
@@ -61,6 +67,8 @@ export async function run() {
     const bare = await bareRoundTrips(engine);
     const detail = { execMsP50: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])), reps: REPS };
     metrics.push(metric({ key: "bindings.sync", engine, label: "binding call, sync leaf add(i, 1)", unit: "µs", value: perCallUs("sync", "syncEmpty"), detail }));
+    metrics.push(metric({ key: "bindings.object", engine, label: "binding call, sync leaf echoing { id, tags: [2], at: Date }", unit: "µs", value: perCallUs("object", "syncEmpty") }));
+    metrics.push(metric({ key: "bindings.rows", engine, label: "binding call, sync leaf returning 100 plain rows", unit: "µs", value: perCallUs("rows", "syncEmpty") }));
     metrics.push(metric({ key: "bindings.bareSync", engine, label: "bare newFunction add(i, 1)", unit: "µs", value: bare.sync }));
     metrics.push(metric({ key: "bindings.async", engine, label: "binding call, async leaf, awaited", unit: "µs", value: perCallUs("async", "asyncEmpty") }));
     metrics.push(metric({ key: "bindings.promise", engine, label: "binding call, leaf returning a Promise, awaited", unit: "µs", value: perCallUs("promise", "asyncEmpty") }));

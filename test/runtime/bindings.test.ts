@@ -174,6 +174,28 @@ describe.each(MODES)("bindings (%s)", (_mode, modeOptions) => {
     );
   });
 
+  it("copies plain JSON-like results (rows) exactly, shared references and holes included", async () => {
+    const shared = { s: 1 };
+    const withProtoKey = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}');
+    const r = await exec(
+      {
+        rows: () => [{ id: 1, name: "ada", tags: ["x"], meta: null }, { id: 2, name: "grace", tags: [], meta: { nested: [1.5, true] } }],
+        shared: () => ({ a: shared, b: shared }),
+        sparse: () => [1, , 3], // eslint-disable-line no-sparse-arrays
+        proto: () => withProtoKey,
+      },
+      `const b = SecureExec.bindings;
+      console.log(JSON.stringify(b.rows()));
+      const s = b.shared(); console.log(s.a === s.b);
+      const sp = b.sparse(); console.log(sp.length, 1 in sp, sp[1]);
+      const p = b.proto(); console.log(Object.getPrototypeOf(p) === Object.prototype, JSON.stringify(Object.getOwnPropertyDescriptor(p, "__proto__").value), ({}).polluted);`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(
+      '[{"id":1,"name":"ada","tags":["x"],"meta":null},{"id":2,"name":"grace","tags":[],"meta":{"nested":[1.5,true]}}]\ntrue\n3 true undefined\ntrue {"polluted":true} undefined\n',
+    );
+  });
+
   it("turns a host exception into a guest Error with the host's name and message only", async () => {
     class QueryError extends Error {
       override name = "QueryError";

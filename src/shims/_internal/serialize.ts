@@ -16,7 +16,21 @@ export class UncopyableError extends Error {}
 
 export function serialize(value: unknown, root = "exports", buffers?: ArrayBuffer[]): string {
   const seen = new Map<object, number>();
-  const walk = (v: unknown, path: string): Node => {
+  // Where the walk is, as segments: a key, an index, or a {s} label (Map and Set entries).
+  // The path is spelled out only for an error message.
+  const at: (string | number | { s: string })[] = [];
+  const fail = (what: string): never => {
+    let path = root;
+    for (const seg of at) path += typeof seg === "number" ? `[${seg}]` : typeof seg === "string" ? `.${seg}` : seg.s;
+    throw new UncopyableError(`${path} is ${what}, which cannot be copied out of the sandbox${what.startsWith("an instance") ? " (only plain data can)" : ""}`);
+  };
+  const child = (v: unknown, seg: string | number | { s: string }): Node => {
+    at.push(seg);
+    const n = walk(v);
+    at.pop();
+    return n;
+  };
+  const walk = (v: unknown): Node => {
     switch (typeof v) {
       case "undefined":
         return ["u"];
@@ -29,7 +43,7 @@ export function serialize(value: unknown, root = "exports", buffers?: ArrayBuffe
         return ["big", v.toString()];
       case "symbol":
       case "function":
-        throw new UncopyableError(`${path} is a ${typeof v}, which cannot be copied out of the sandbox`);
+        return fail(`a ${typeof v}`);
     }
     if (v === null) return ["v", null];
     const obj = v as object;
@@ -40,13 +54,20 @@ export function serialize(value: unknown, root = "exports", buffers?: ArrayBuffe
     if (Array.isArray(obj)) {
       // Index by index: a hole is read as undefined (map() would leave it a hole, which JSON turns into null).
       const items: Node[] = [];
-      for (let i = 0; i < obj.length; i++) items.push(walk(obj[i], `${path}[${i}]`));
+      for (let i = 0; i < obj.length; i++) items.push(child(obj[i], i));
       return ["a", id, items];
+    }
+    const proto = Object.getPrototypeOf(obj);
+    if (proto === Object.prototype || proto === null) {
+      const keys = Object.keys(obj);
+      const entries: [string, Node][] = [];
+      for (let i = 0; i < keys.length; i++) entries.push([keys[i]!, child((obj as Record<string, unknown>)[keys[i]!], keys[i]!)]);
+      return ["o", id, entries];
     }
     if (obj instanceof Date) return ["d", id, obj.getTime()];
     if (obj instanceof RegExp) return ["re", id, obj.source, obj.flags];
-    if (obj instanceof Map) return ["m", id, [...obj].map(([k, x], i) => [walk(k, `${path}<key ${i}>`), walk(x, `${path}<value ${i}>`)])];
-    if (obj instanceof Set) return ["s", id, [...obj].map((x, i) => walk(x, `${path}<item ${i}>`))];
+    if (obj instanceof Map) return ["m", id, [...obj].map(([k, x], i) => [child(k, { s: `<key ${i}>` }), child(x, { s: `<value ${i}>` })])];
+    if (obj instanceof Set) return ["s", id, [...obj].map((x, i) => child(x, { s: `<item ${i}>` }))];
     if (obj instanceof ArrayBuffer) {
       if (!buffers) return ["ab", id, Array.from(new Uint8Array(obj))];
       return ["ab", id, buffers.push(obj) - 1];
@@ -56,7 +77,7 @@ export function serialize(value: unknown, root = "exports", buffers?: ArrayBuffe
         // The intrinsic type (a subclass of Uint8Array crosses as a Uint8Array).
         const type = Object.prototype.toString.call(obj).slice(8, -1);
         const length = obj instanceof DataView ? obj.byteLength : (obj as unknown as { length: number }).length;
-        return ["tv", id, type, walk(obj.buffer, `${path}.buffer`), obj.byteOffset, length];
+        return ["tv", id, type, child(obj.buffer, "buffer"), obj.byteOffset, length];
       }
       const name = (obj as { constructor: { name: string } }).constructor.name;
       const bytes = new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength);
@@ -66,17 +87,13 @@ export function serialize(value: unknown, root = "exports", buffers?: ArrayBuffe
       const code = (obj as { code?: unknown }).code;
       return ["err", id, String(obj.name), String(obj.message), String(obj.stack ?? ""), typeof code === "string" ? code : null];
     }
-    if (obj instanceof Promise) throw new UncopyableError(`${path} is a Promise, which cannot be copied out of the sandbox`);
-    const proto = Object.getPrototypeOf(obj);
-    if (proto !== Object.prototype && proto !== null && !isModuleNamespace(obj)) {
-      const name = (proto as { constructor?: { name?: string } }).constructor?.name ?? "object";
-      throw new UncopyableError(`${path} is an instance of ${name}, which cannot be copied out of the sandbox (only plain data can)`);
-    }
+    if (obj instanceof Promise) return fail("a Promise");
+    if (!isModuleNamespace(obj)) return fail(`an instance of ${(proto as { constructor?: { name?: string } }).constructor?.name ?? "object"}`);
     const entries: [string, Node][] = [];
-    for (const k of Object.keys(obj)) entries.push([k, walk((obj as Record<string, unknown>)[k], `${path}.${k}`)]);
+    for (const k of Object.keys(obj)) entries.push([k, child((obj as Record<string, unknown>)[k], k)]);
     return ["o", id, entries];
   };
-  return JSON.stringify(walk(value, root));
+  return JSON.stringify(walk(value));
 }
 
 function isModuleNamespace(o: object): boolean {
@@ -120,12 +137,20 @@ export function revive(text: string, buffers: ArrayBuffer[]): unknown {
     switch (n[0]) {
       case "a": {
         const arr = push([] as unknown[]);
-        for (const item of n[2] as unknown[]) arr.push(node(item));
+        const items = n[2] as unknown[];
+        for (let i = 0; i < items.length; i++) arr.push(node(items[i]));
         return arr;
       }
       case "o": {
         const obj = push({} as Record<string, unknown>);
-        for (const [k, v] of n[2] as [string, unknown][]) Object.defineProperty(obj, k, { value: node(v), enumerable: true, writable: true, configurable: true });
+        const entries = n[2] as [string, unknown][];
+        for (let i = 0; i < entries.length; i++) {
+          const k = entries[i]![0];
+          const v = node(entries[i]![1]);
+          // A "__proto__" key is data, as structured clone makes it.
+          if (k === "__proto__") Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+          else obj[k] = v;
+        }
         return obj;
       }
       case "d": return push(new Date(n[2] as number));

@@ -9,14 +9,16 @@ import { callOp, callOpAsync } from "../_internal/host.js";
 import { makeError, revive, serialize, UncopyableError } from "../_internal/serialize.js";
 import { $Promise, $TypeError } from "../_internal/primordials.js";
 
-type Outcome = { value?: unknown; json?: unknown; buffers?: unknown; error?: { name?: unknown; message?: unknown }; pending?: unknown };
+type Outcome = { value?: unknown; plain?: unknown; json?: unknown; buffers?: unknown; error?: { name?: unknown; message?: unknown }; pending?: unknown };
 
 function outcome(r: unknown): unknown {
   const o = r as Outcome;
   if (o.error !== undefined) throw makeError(String(o.error.name), String(o.error.message));
+  // Plain JSON data is parsed natively; tagged JSON is revived node by node.
+  if (o.plain !== undefined) return JSON.parse(o.plain as string);
+  if (o.json !== undefined) return revive(o.json as string, o.buffers as ArrayBuffer[]);
   // A primitive result comes as it is.
-  if (o.json === undefined) return o.value;
-  return revive(o.json as string, o.buffers as ArrayBuffer[]);
+  return o.value;
 }
 
 /** Primitives other than null cross the bridge as they are; anything else needs the serializer. */

@@ -6,7 +6,7 @@
  * (payload limits included) before anything here runs, and the arguments are revived
  * into fresh host values the binding may keep. The binding's outcome goes back as data:
  *   { value }  its result, when that is a primitive
- *   { json, buffers }  its result otherwise, copied (see to-guest.ts)
+ *   { plain } or { json, buffers }  its result otherwise, copied (see to-guest.ts)
  *   { error: { name, message } }  what it threw (no stack, no host object)
  *   { pending: n }  binding.call only: it returned a Promise; `binding.await` waits for it
  * `binding.call` serves leaves that are not `async` functions: a value comes back at once,
@@ -19,9 +19,9 @@ import { defineOp, type ExecState, type Op, type OpContext } from "../../runtime
 import { OpError } from "../../runtime/bridge/op-error.js";
 import type { BindingFunction } from "../../runtime/bindings.js";
 import { reviveExports } from "../../runtime/export-copy.js";
-import { toGuest, UncopyableResult } from "./to-guest.js";
+import { toGuest, UncopyableResult, type GuestCopy } from "./to-guest.js";
 
-type Outcome = { value: unknown } | { json: string; buffers: Uint8Array[] } | { error: { name: string; message: string } };
+type Outcome = { value: unknown } | GuestCopy | { error: { name: string; message: string } };
 
 /** Promises a binding returned that the guest has not yet awaited (normally at most one). */
 const MAX_UNAWAITED = 64;

@@ -1,7 +1,8 @@
 /**
  * A binding's result, copied for the guest: host data becomes the tagged JSON the guest's
  * `revive` (shims/_internal/serialize.ts) builds fresh guest values from, with its bytes
- * beside it. Structured-clone semantics: primitives, plain objects and arrays, Date,
+ * beside it — or, when it is plain JSON data (the common case of rows and records),
+ * ordinary JSON the guest's native JSON.parse rebuilds much faster. Structured-clone semantics: primitives, plain objects and arrays, Date,
  * RegExp, Map, Set, ArrayBuffer and typed arrays (a Node Buffer arrives as a Uint8Array;
  * a view crosses with its own bytes only, never the rest of the host buffer under it —
  * a small Buffer lives in a pool slab shared with unrelated data),
@@ -11,11 +12,11 @@
  */
 type Node = unknown[];
 
-export interface GuestCopy {
-  json: string;
-  /** Copies of the bytes the JSON refers to by index. */
-  buffers: Uint8Array[];
-}
+export type GuestCopy =
+  /** Plain JSON data (strings, finite numbers, booleans, null, plain objects, arrays; no shared references): the guest's native JSON.parse rebuilds it. */
+  | { plain: string }
+  /** Tagged JSON, with copies of the bytes it refers to by index. */
+  | { json: string; buffers: Uint8Array[] };
 
 export class UncopyableResult extends TypeError {}
 
@@ -24,25 +25,46 @@ const VIEW_TYPES = new Set([
   "Float32Array", "Float64Array", "BigInt64Array", "BigUint64Array", "DataView",
 ]);
 
+/** The value of a plain tree's nodes (only "v", "a" and "o" nodes occur in one). */
+function untag(n: Node): unknown {
+  switch (n[0]) {
+    case "a":
+      return (n[2] as Node[]).map(untag);
+    case "o": {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of n[2] as [string, Node][]) Object.defineProperty(out, k, { value: untag(v), enumerable: true, writable: true, configurable: true });
+      return out;
+    }
+    default:
+      return n[1];
+  }
+}
+
 const tagOf = (v: object): string => Object.prototype.toString.call(v).slice(8, -1);
 
 export function toGuest(value: unknown, root: string): GuestCopy {
   const seen = new Map<object, number>();
   let nextId = 0;
   const buffers: Uint8Array[] = [];
+  /** Stays true while the value is plain JSON data (see GuestCopy). */
+  let plain = true;
   const refuse = (path: string, what: string): never => {
     throw new UncopyableResult(`${path} is ${what}, which cannot be copied into the sandbox`);
   };
   const walk = (v: unknown, path: string): Node => {
     switch (typeof v) {
       case "undefined":
+        plain = false;
         return ["u"];
       case "boolean":
       case "string":
         return ["v", v];
       case "number":
-        return Number.isFinite(v) && !Object.is(v, -0) ? ["v", v] : ["num", String(Object.is(v, -0) ? "-0" : v)];
+        if (Number.isFinite(v) && !Object.is(v, -0)) return ["v", v];
+        plain = false;
+        return ["num", String(Object.is(v, -0) ? "-0" : v)];
       case "bigint":
+        plain = false;
         return ["big", v.toString()];
       case "symbol":
       case "function":
@@ -51,10 +73,25 @@ export function toGuest(value: unknown, root: string): GuestCopy {
     if (v === null) return ["v", null];
     const obj = v as object;
     const ref = seen.get(obj);
-    if (ref !== undefined) return ["ref", ref];
+    if (ref !== undefined) {
+      plain = false;
+      return ["ref", ref];
+    }
     const id = nextId++;
     seen.set(obj, id);
-    if (Array.isArray(obj)) return ["a", id, obj.map((x, i) => walk(x, `${path}[${i}]`))];
+    if (Array.isArray(obj)) {
+      // Index by index: a hole is read as undefined.
+      const items: Node[] = [];
+      for (let i = 0; i < obj.length; i++) items.push(walk(obj[i], `${path}[${i}]`));
+      return ["a", id, items];
+    }
+    const proto = Object.getPrototypeOf(obj);
+    if (proto === Object.prototype || proto === null) {
+      const entries: [string, Node][] = [];
+      for (const k of Object.keys(obj)) entries.push([k, walk((obj as Record<string, unknown>)[k], `${path}.${k}`)]);
+      return ["o", id, entries];
+    }
+    plain = false;
     if (obj instanceof Date) return ["d", id, obj.getTime()];
     if (obj instanceof RegExp) return ["re", id, obj.source, obj.flags];
     if (obj instanceof Map) return ["m", id, [...obj].map(([k, x], i) => [walk(k, `${path}<key ${i}>`), walk(x, `${path}<value ${i}>`)])];
@@ -72,15 +109,11 @@ export function toGuest(value: unknown, root: string): GuestCopy {
       const code = (obj as { code?: unknown }).code;
       return ["err", id, String(obj.name), String(obj.message), "", typeof code === "string" ? code : null];
     }
-    const proto = Object.getPrototypeOf(obj);
-    if (proto !== Object.prototype && proto !== null) {
-      const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
-      return refuse(path, typeof name === "string" && name ? `an instance of ${name}` : "not plain data");
-    }
-    const entries: [string, Node][] = [];
-    for (const k of Object.keys(obj)) entries.push([k, walk((obj as Record<string, unknown>)[k], `${path}.${k}`)]);
-    return ["o", id, entries];
+    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+    return refuse(path, typeof name === "string" && name ? `an instance of ${name}` : "not plain data");
   };
-  const json = JSON.stringify(walk(value, root));
-  return { json, buffers };
+  const tree = walk(value, root);
+  // Plain data (checked above, getters read once) goes as ordinary JSON of the nodes' values.
+  if (plain) return { plain: JSON.stringify(untag(tree)) };
+  return { json: JSON.stringify(tree), buffers };
 }
