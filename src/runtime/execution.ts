@@ -15,6 +15,7 @@ import type { OpErrorRecord } from "./bridge/op-error.js";
 import type { ResolvedExecOptions, ResolvedRuntimeOptions } from "./options.js";
 import type { Sandbox } from "./sandbox.js";
 import type { ResolvedBindings } from "./bindings.js";
+import { stepSource } from "./step-source.js";
 
 /** What guest timers' tick() answers; see src/shims/timers/guest.ts. */
 const RAN = -2;
@@ -898,7 +899,7 @@ export class Execution {
   /**
    * Runs one step of a session and leaves the context open. The code runs as a global
    * script, so its declarations stay for the next step (code with top-level `await` runs
-   * as an async function instead: see evalStep); the loop runs until it is idle; a
+   * as an async function instead: see step-source.ts); the loop runs until it is idle; a
    * completion value that is a Promise is waited for, and for "eval" the value is copied
    * out as tagged JSON. An uncaught error ends the step with code 1 and the session
    * goes on; process.exit(), a limit or termination ends the session too.
@@ -947,21 +948,9 @@ export class Execution {
     install.dispose();
   }
 
-  /**
-   * A step's code as a global script. QuickJS has no top-level await in scripts, so code
-   * that only compiles with it runs as an async function: as one expression when it is
-   * one (its value is the step's value), else as statements, whose declarations then
-   * stay local to the step (assign to globalThis to keep them).
-   */
+  /** A step's code, as a global script (see step-source.ts). */
   private evalStep(code: string): QuickJSHandle | undefined {
-    let source = code.startsWith("#!") ? "//" + code.slice(2) : code;
-    if (/^\s*(import\s*[\w{*"']|export\s)/m.test(source) && !this.compiles(source)) {
-      source = `throw new SyntaxError(${JSON.stringify("import and export statements are not available in a session step (it runs as a script): use require() or await import()")})`;
-    } else if (/\bawait\b/.test(source) && !this.compiles(source)) {
-      const expression = `(async () => (${source.replace(/;\s*$/, "")}\n))()`;
-      source = this.compiles(expression) ? expression : `(async () => {${source}\n})()`;
-    }
-    return this.evalGuest(source, this.ex.filePath, "global");
+    return this.evalGuest(stepSource(code, (source) => this.compiles(source)), this.ex.filePath, "global");
   }
 
   private compiles(source: string): boolean {
