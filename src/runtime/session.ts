@@ -6,15 +6,14 @@
  * timers and host state (cwd, child processes) carry over from step to step.
  */
 import { EngineLoadError, NotSupportedError, SessionClosedError } from "../errors.js";
-import { LocalOpRunner } from "./bridge/op-runner.js";
 import type { Op } from "./bridge/op.js";
-import { createExecState, opContext, type HostFactory } from "./exec-host.js";
+import { inProcessHost, type HostFactory } from "./exec-host.js";
 import { Execution } from "./execution.js";
 import { withExports } from "./export-copy.js";
 import type { ExecResult } from "./node-runtime.js";
 import type { ExecOptions, ResolvedExecOptions, ResolvedRuntimeOptions } from "./options.js";
 import { Sandbox } from "./sandbox.js";
-import { OutputCapture } from "./stdio.js";
+import type { OutputCapture } from "./stdio.js";
 
 const MALFORMED_VALUE = "the step's value could not be copied out of the sandbox (malformed data)";
 
@@ -26,24 +25,15 @@ export interface EvalResult<T = unknown> extends ExecResult {
   value?: T;
 }
 
-/** The host side of a session: one op context for all steps, a fresh output capture for each. */
+/** The host side of a session: the in-process host of an exec, its output started over for each step. */
 function sessionHost(rt: ResolvedRuntimeOptions, ex: ResolvedExecOptions): { factory: HostFactory; nextStep(): void } {
-  let output = new OutputCapture(rt.maxOutputBytes, ex.onStdio);
+  let output: OutputCapture | undefined;
   const factory: HostFactory = (facts) => {
-    const exec = createExecState({ cwd: ex.cwd, env: ex.env, stdin: ex.stdin, write: (c, t) => output.write(c, t), facts });
-    const { cx, gate } = opContext(rt.driver, exec, rt.bindings.functions);
-    const runner = new LocalOpRunner(cx, gate);
-    return {
-      cx,
-      runner,
-      localRunner: runner,
-      get output() {
-        return output;
-      },
-      end: () => exec.end(),
-    };
+    const host = inProcessHost(rt, ex)(facts);
+    output = host.output;
+    return host;
   };
-  return { factory, nextStep: () => (output = new OutputCapture(rt.maxOutputBytes, ex.onStdio)) };
+  return { factory, nextStep: () => output?.reset() };
 }
 
 /**

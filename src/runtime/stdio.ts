@@ -40,6 +40,14 @@ export class OutputCapture {
     return true;
   }
 
+  /** Starts over: empty captures and a fresh budget (a session's next step). */
+  reset(): void {
+    this.chunks.stdout = [];
+    this.chunks.stderr = [];
+    this.used = 0;
+    this.truncated = false;
+  }
+
   private emit(channel: StdioChannel, message: string): void {
     if (this.keep) this.chunks[channel].push(message);
     for (const h of this.handlers) {
