@@ -90,5 +90,14 @@ export function mainModulePaths(fs: VirtualFileSystem, entry: string, source: st
       if (next !== null) queue.push([resolved.path, next]);
     }
   }
+  // Where links lead: a loader that checks a link's target too finds it allowed.
+  for (const path of [...seen]) {
+    try {
+      const real = fs.realpathSync?.(path);
+      if (real !== undefined) seen.add(real);
+    } catch {
+      // Missing: nothing to resolve.
+    }
+  }
   return seen;
 }

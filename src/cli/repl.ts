@@ -22,6 +22,7 @@ const HELP = `.break    discard a multi-line input
 Each input is evaluated in a fresh context, with the command line's permission flags.
 `;
 
+const COMMANDS = new Set([".break", ".clear", ".exit", ".help"]);
 const HISTORY_SIZE = 1000;
 
 /**
@@ -145,8 +146,12 @@ export async function startRepl(options: CliOptions): Promise<number> {
   prompt(false);
   for await (const line of rl) {
     lastInterrupt = false;
-    const command = buffer === "" ? line.trim() : "";
-    if (command === ".exit") break;
+    // Commands work inside a multi-line input too (that is what .break is for).
+    const command = COMMANDS.has(line.trim()) ? line.trim() : "";
+    if (command === ".exit") {
+      buffer = "";
+      break;
+    }
     if (command === ".help" || command === ".break" || command === ".clear") {
       if (command === ".help") process.stdout.write(HELP);
       buffer = "";

@@ -53,10 +53,11 @@ describe("quicksand repl", () => {
   });
 
   it(".help, .break and .exit", async () => {
-    const r = await quicksand(["repl"], { input: ".help\n(1,\n.break\n7\n.exit\n8\n" });
+    const r = await quicksand(["repl"], { input: ".help\n(1,\n.break\n7\n{\n.exit\n8\n" });
     expect(r.stdout).toContain(".break    discard a multi-line input");
-    expect(r.stdout.endsWith("7\n")).toBe(true);
+    expect(r.stdout.endsWith("\n7\n")).toBe(true);
     expect(r.stdout).not.toContain("8");
+    expect(r).toMatchObject({ code: 0, stderr: "" });
   });
 
   it("in a terminal, keeps its lines in the history file", () => {
