@@ -142,8 +142,10 @@ const unitBuilds = Object.entries(UNITS)
   }));
 
 const libInput = "src/index.ts";
-/** The library and the sandbox worker's script (worker mode), sharing chunks. */
-const libInputs = { index: libInput, worker: "src/runtime/worker/worker-entry.ts" };
+/** The library, the sandbox worker's script (worker mode) and the `quicksand` command, sharing chunks. */
+const libInputs = { index: libInput, worker: "src/runtime/worker/worker-entry.ts", cli: "src/cli/main.ts" };
+/** dist/cli.js is package.json's `bin`: it starts with the line that runs it with node. */
+const cliShebang = (chunk) => (chunk.isEntry && chunk.name === "cli" ? "#!/usr/bin/env node" : "");
 const libExternal = (id) => !id.startsWith(".") && !id.startsWith("/") && !id.startsWith("\0") && !id.startsWith("virtual:");
 
 const library = [
@@ -152,7 +154,7 @@ const library = [
     external: libExternal,
     plugins: [guestBundles(root), typescript()],
     output: [
-      { dir: "dist", format: "es", sourcemap: true, entryFileNames: "[name].js", chunkFileNames: "chunks/[name]-[hash].js" },
+      { dir: "dist", format: "es", sourcemap: true, entryFileNames: "[name].js", chunkFileNames: "chunks/[name]-[hash].js", banner: cliShebang },
       { dir: "dist", format: "cjs", sourcemap: true, exports: "named", entryFileNames: "[name].cjs", chunkFileNames: "chunks/[name]-[hash].cjs" },
     ],
   },
