@@ -100,6 +100,8 @@ export class Execution {
   private halted = false;
   private exitRequested: number | undefined;
   private cpuExceeded = false;
+  /** The engine was refused memory during this exec: the run ends with 134 (see checkMemory). */
+  private memoryExceeded = false;
   private terminated = false;
   private cpuUsed = 0;
   private enteredAt = 0;
@@ -209,7 +211,9 @@ export class Execution {
         this.completions.push(c);
         this.wake?.();
       },
-      isLive: () => !this.ended,
+      // Once the engine was refused memory the run is over, even before the guest returns:
+      // no host operation runs after that.
+      isLive: () => !this.ended && !this.refusedMemory(),
       budgets: this.rt.opBudgets,
     });
     const call = this.own(this.bridge.newCallFunction());
@@ -516,6 +520,11 @@ export class Execution {
   private shouldInterrupt(): boolean {
     if (!this.terminated && this.hooks.stopRequested?.()) this.terminated = true;
     if (this.terminated || this.exitRequested !== undefined) return true;
+    // A guest that caught the out-of-memory error must not carry on.
+    if (this.refusedMemory()) {
+      this.memoryExceeded = true;
+      return true;
+    }
     if (this.depth > 0 && this.cpuUsed + this.sinceEntered() > this.ex.cpuTimeLimitMs) {
       this.cpuExceeded = true;
       return true;
@@ -548,8 +557,28 @@ export class Execution {
         // An interrupt can surface as a rejected promise rather than an error (inside an
         // async function's job), so the limit is judged by the flag, not by the result.
         if (this.cpuExceeded && !this.outcome) this.limitExceeded();
+        // Likewise memory: an out-of-memory error caught by the guest, or turned into a
+        // rejection inside an async function or a promise job, still ends the run.
+        this.checkMemory();
       }
     }
+  }
+
+  /** True once the engine was refused memory during this exec. */
+  private refusedMemory(): boolean {
+    return this.memoryExceeded || this.sandbox.growFailures() > this.growFailuresAtStart;
+  }
+
+  /**
+   * Ends the run with 134 if the engine was refused memory, wherever that happened (guest
+   * code, a promise job, a timer, or the host building a guest value). Checked each time
+   * guest code returns to the host and before the run ends.
+   */
+  private checkMemory(): void {
+    if (this.outcome || !this.refusedMemory()) return;
+    this.halted = true;
+    this.sandbox.broken = true;
+    this.end(ExitCode.MEMORY_LIMIT, this.memoryMessage());
   }
 
   private limitExceeded(): void {
@@ -669,9 +698,8 @@ export class Execution {
     const outOfMemory = this.isOutOfMemory(err);
     if (this.outcome) return; // reading the error hit a limit
     if (outOfMemory) {
-      this.halted = true;
-      this.sandbox.broken = true;
-      this.end(ExitCode.MEMORY_LIMIT, this.memoryMessage());
+      this.memoryExceeded = true;
+      this.checkMemory();
       return;
     }
     let uncaught: QuickJSHandle;
@@ -711,7 +739,7 @@ export class Execution {
    * when it is QuickJS's own out-of-memory error.
    */
   private isOutOfMemory(err: QuickJSHandle): boolean {
-    if (this.sandbox.growFailures() > this.growFailuresAtStart) return true;
+    if (this.refusedMemory()) return true;
     if (this.context.typeof(err) !== "object") return false;
     try {
       // A thrown value's `message` can be a getter or a Proxy trap: guest code, which
@@ -781,6 +809,7 @@ export class Execution {
   }
 
   private finish(): void {
+    this.checkMemory();
     if (this.outcome) return;
     if (this.terminated) {
       this.end(ExitCode.TERMINATED, "the run was terminated");
