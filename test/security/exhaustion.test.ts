@@ -115,6 +115,27 @@ describe("exhaustion: an out-of-memory error the guest catches still ends the ru
   }
 });
 
+describe("exhaustion: a run that never ends is ended by the wall-clock limit", () => {
+  const stalls: Record<string, string> = {
+    "swallowing every interrupt in a loop": "for (;;) { try { for (;;) {} } catch {} }",
+    "an 'exit' listener that spins, behind an interval": "process.on('exit', () => { for (;;) {} }); setInterval(() => {}, 5)",
+    "an uncaughtException listener that rearms a throwing timer": "process.on('uncaughtException', () => setTimeout(() => { throw new Error('again') }, 1)); setTimeout(() => { throw new Error('first') }, 1)",
+    "an endless chain of cheap host calls": "const fs = require('fs'); (async () => { for (;;) { await fs.promises.stat('/sandbox').catch(() => {}) } })()",
+    "an endless chain of immediates": "const f = () => setImmediate(f); f()",
+    "a promise that re-schedules itself through nextTick": "const f = () => process.nextTick(() => Promise.resolve().then(f)); f()",
+  };
+  for (const mode of ["in-process", "worker"] as const) {
+    for (const [how, code] of Object.entries(stalls)) {
+      it(`ends ${how} with 124 at the bound (${mode})`, async () => {
+        const started = performance.now();
+        const r = await attack(code, { mode, cpuTimeLimitMs: Infinity, wallTimeLimitMs: 300 });
+        expect(r).toMatchObject({ code: ExitCode.WALL_TIME_LIMIT, errorMessage: "wall-clock time limit of 300 ms exceeded" });
+        expect(performance.now() - started).toBeLessThan(5_000);
+      });
+    }
+  }
+});
+
 describe("exhaustion: deep recursion", () => {
   const DEEP: [string, string][] = [
     ["function recursion", "const f = () => f(); f();"],
