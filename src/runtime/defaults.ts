@@ -6,6 +6,7 @@
 export const DEFAULTS = Object.freeze({
   memoryLimitMb: 128,
   cpuTimeLimitMs: 30_000,
+  wallTimeLimitMs: 60_000,
   payloadBytes: 32 * 1024 * 1024,
   maxOutputBytes: 1024 * 1024,
   maxOpCalls: 1_000_000,

@@ -52,6 +52,11 @@ export interface ExecutionHooks {
    * is not the guest's CPU time (worker mode: the caller's thread does the work).
    */
   hostWaitMs?(): number;
+  /**
+   * When the wall-clock limit runs out, as epoch ms (worker mode: fixed by the caller's
+   * thread, whose watchdog acts on the same deadline). Default: the limit from now.
+   */
+  wallDeadlineEpochMs?: number;
 }
 
 /** What the prelude returns (always present). */
@@ -103,6 +108,14 @@ export class Execution {
   private halted = false;
   private exitRequested: number | undefined;
   private cpuExceeded = false;
+  /** When the wall-clock limit runs out (performance.now() time; Infinity: never). */
+  private readonly wallDeadline: number;
+  private wallExceeded = false;
+  /** Resolves when terminate() is called: ends waits on host work that may never finish. */
+  private readonly stopped: Promise<void>;
+  private signalStopped!: () => void;
+  /** The engine was refused memory during this exec: the run ends with 134 (see checkMemory). */
+  private memoryExceeded = false;
   private terminated = false;
   private cpuUsed = 0;
   private enteredAt = 0;
@@ -132,6 +145,10 @@ export class Execution {
   ) {
     this.growFailuresAtStart = sandbox.growFailures();
     this.startWall = ex.startEpochMs ?? Date.now();
+    this.wallDeadline = hooks.wallDeadlineEpochMs !== undefined ? hooks.wallDeadlineEpochMs - performance.timeOrigin : performance.now() + ex.wallTimeLimitMs;
+    this.stopped = new Promise((resolve) => {
+      this.signalStopped = resolve;
+    });
     const prepared = sandbox.takePrepared();
     this.context = prepared?.context ?? sandbox.runtime.newContext();
     this.preparedPrelude = prepared?.prelude;
@@ -148,6 +165,7 @@ export class Execution {
   /** Stops the run at the next chance: guest code is interrupted, pending work dropped. */
   terminate(): void {
     this.terminated = true;
+    this.signalStopped();
     this.wake?.();
   }
 
@@ -225,7 +243,9 @@ export class Execution {
         this.completions.push(c);
         this.wake?.();
       },
-      isLive: () => !this.ended,
+      // Once the engine was refused memory the run is over, even before the guest returns:
+      // no host operation runs after that.
+      isLive: () => !this.ended && !this.refusedMemory(),
       budgets: this.rt.opBudgets,
     });
     const call = this.own(this.bridge.newCallFunction());
@@ -257,7 +277,7 @@ export class Execution {
     if (r.error) {
       const detail = this.safeDescribe(r.error);
       r.error.dispose();
-      if (this.outcome) throw new EngineFault(`ended during the ${what}`);
+      if (this.endIfStopped()) throw new EngineFault(`ended during the ${what}`);
       throw this.fault(new Error(`${what} failed: ${detail}`));
     }
     return r.value;
@@ -343,7 +363,9 @@ export class Execution {
   }
 
   private async evalModule(code: string): Promise<QuickJSHandle | undefined> {
-    await this.esm.prefetch(this.ex.filePath, code);
+    // Walking the import graph over an async filesystem waits on host work, which a
+    // termination or the wall-clock limit must be able to cut short.
+    await this.untilStopped(this.esm.prefetch(this.ex.filePath, code));
     if (this.ended) return undefined;
     return this.evalGuest(withImportMeta(code, this.ex.filePath), moduleName(this.ex.filePath), "module");
   }
@@ -436,7 +458,32 @@ export class Execution {
 
   private get ended(): boolean {
     if (!this.terminated && this.hooks.stopRequested?.()) this.terminated = true;
-    return this.outcome !== undefined || this.halted || this.exitRequested !== undefined || this.terminated;
+    return this.outcome !== undefined || this.halted || this.exitRequested !== undefined || this.terminated || this.wallPassed();
+  }
+
+  /** True once the wall-clock limit has run out (checked against the clock, then sticky). */
+  private wallPassed(): boolean {
+    if (!this.wallExceeded && performance.now() >= this.wallDeadline) this.wallExceeded = true;
+    return this.wallExceeded;
+  }
+
+  /**
+   * Waits for `work`, or until the run is stopped (terminate(), the wall-clock limit),
+   * whichever comes first; the work's own failure is left to the caller's next step.
+   */
+  private async untilStopped(work: Promise<unknown>): Promise<void> {
+    work.catch(() => {});
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const wall = Number.isFinite(this.wallDeadline)
+      ? new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, Math.min(Math.max(0, this.wallDeadline - performance.now()), 2 ** 31 - 1));
+        })
+      : undefined;
+    try {
+      await Promise.race([work, this.stopped, ...(wall ? [wall] : [])]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async loop(): Promise<void> {
@@ -468,10 +515,13 @@ export class Execution {
       }
       if (++spins % YIELD_EVERY === 0) await yieldToHost();
     }
-    if (this.terminated && !this.outcome) this.end(ExitCode.TERMINATED, "the run was terminated");
+    this.endIfStopped();
   }
 
   private waitForWork(delayMs: number | undefined): Promise<void> {
+    // Nothing may wait past the wall-clock limit: a guest kept alive by host work that
+    // never answers ends there.
+    if (Number.isFinite(this.wallDeadline)) delayMs = Math.max(0, Math.min(delayMs ?? Infinity, Math.ceil(this.wallDeadline - performance.now())));
     if (this.completions.length > 0 || this.terminated) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -530,7 +580,12 @@ export class Execution {
 
   private shouldInterrupt(): boolean {
     if (!this.terminated && this.hooks.stopRequested?.()) this.terminated = true;
-    if (this.terminated || this.exitRequested !== undefined) return true;
+    if (this.terminated || this.exitRequested !== undefined || this.wallPassed()) return true;
+    // A guest that caught the out-of-memory error must not carry on.
+    if (this.refusedMemory()) {
+      this.memoryExceeded = true;
+      return true;
+    }
     if (this.depth > 0 && this.cpuUsed + this.sinceEntered() > this.ex.cpuTimeLimitMs) {
       this.cpuExceeded = true;
       return true;
@@ -567,8 +622,51 @@ export class Execution {
         // An interrupt can surface as a rejected promise rather than an error (inside an
         // async function's job), so the limit is judged by the flag, not by the result.
         if (this.cpuExceeded && !this.outcome) this.limitExceeded();
+        if (this.wallExceeded && !this.outcome) this.wallLimitExceeded();
+        // Likewise memory: an out-of-memory error caught by the guest, or turned into a
+        // rejection inside an async function or a promise job, still ends the run.
+        this.checkMemory();
       }
     }
+  }
+
+  /** True once the engine was refused memory during this exec. */
+  private refusedMemory(): boolean {
+    return this.memoryExceeded || this.sandbox.growFailures() > this.growFailuresAtStart;
+  }
+
+  /**
+   * Ends the run with 134 if the engine was refused memory, wherever that happened (guest
+   * code, a promise job, a timer, or the host building a guest value). Checked each time
+   * guest code returns to the host and before the run ends.
+   */
+  private checkMemory(): void {
+    if (this.outcome || !this.refusedMemory()) return;
+    this.halted = true;
+    this.sandbox.broken = true;
+    this.end(ExitCode.MEMORY_LIMIT, this.memoryMessage());
+  }
+
+  private wallLimitExceeded(): void {
+    this.halted = true;
+    // Guest code may have been interrupted part-way, as with the CPU limit.
+    this.sandbox.broken = true;
+    this.end(ExitCode.WALL_TIME_LIMIT, `wall-clock time limit of ${this.ex.wallTimeLimitMs} ms exceeded`);
+  }
+
+  /**
+   * Gives a run that was stopped from outside (the wall-clock limit, terminate()) its
+   * outcome, if it has none yet. True when the run has an outcome.
+   */
+  private endIfStopped(): boolean {
+    if (!this.outcome) {
+      if (this.wallPassed()) this.wallLimitExceeded();
+      else if (this.terminated) {
+        this.halted = true;
+        this.end(ExitCode.TERMINATED, "the run was terminated");
+      }
+    }
+    return this.outcome !== undefined;
   }
 
   private limitExceeded(): void {
@@ -622,7 +720,7 @@ export class Execution {
     if (r.error) {
       const detail = this.safeDescribe(r.error);
       r.error.dispose();
-      if (this.outcome) throw new EngineFault("ended during bootstrap");
+      if (this.endIfStopped()) throw new EngineFault("ended during bootstrap");
       throw this.fault(new Error(`bootstrap failed: ${detail}`));
     }
     return r.value;
@@ -679,18 +777,13 @@ export class Execution {
       this.limitExceeded();
       return;
     }
-    if (this.terminated) {
-      this.halted = true;
-      this.end(ExitCode.TERMINATED, "the run was terminated");
-      return;
-    }
+    if (this.endIfStopped()) return;
     if (this.exitRequested !== undefined) return;
     const outOfMemory = this.isOutOfMemory(err);
     if (this.outcome) return; // reading the error hit a limit
     if (outOfMemory) {
-      this.halted = true;
-      this.sandbox.broken = true;
-      this.end(ExitCode.MEMORY_LIMIT, this.memoryMessage());
+      this.memoryExceeded = true;
+      this.checkMemory();
       return;
     }
     let uncaught: QuickJSHandle;
@@ -714,7 +807,7 @@ export class Execution {
   private callGuestRaw(fn: QuickJSHandle, ...args: QuickJSHandle[]): string | undefined {
     const r = this.enter(() => this.context.callFunction(fn, this.context.undefined, ...args));
     if (r.error) {
-      const fatal = this.cpuExceeded || this.terminated || this.isOutOfMemory(r.error);
+      const fatal = this.cpuExceeded || this.terminated || this.wallExceeded || this.isOutOfMemory(r.error);
       r.error.dispose();
       if (fatal) this.handleGuestError(this.context.undefined, "uncaughtException");
       return undefined;
@@ -730,7 +823,7 @@ export class Execution {
    * when it is QuickJS's own out-of-memory error.
    */
   private isOutOfMemory(err: QuickJSHandle): boolean {
-    if (this.sandbox.growFailures() > this.growFailuresAtStart) return true;
+    if (this.refusedMemory()) return true;
     if (this.context.typeof(err) !== "object") return false;
     try {
       // A thrown value's `message` can be a getter or a Proxy trap: guest code, which
@@ -771,7 +864,7 @@ export class Execution {
 
   /** Node runs 'exit' listeners on a normal end, after process.exit() and after a fatal error. */
   private runExitHandlers(code: number): number {
-    if (this.halted || this.terminated || this.cpuExceeded) return code;
+    if (this.halted || this.terminated || this.cpuExceeded || this.wallExceeded) return code;
     const pending = this.exitRequested;
     // Let exit listeners run: process.exit() inside them is ignored.
     this.exitRequested = undefined;
@@ -801,11 +894,8 @@ export class Execution {
   }
 
   private finish(): void {
-    if (this.outcome) return;
-    if (this.terminated) {
-      this.end(ExitCode.TERMINATED, "the run was terminated");
-      return;
-    }
+    this.checkMemory();
+    if (this.endIfStopped()) return;
     if (this.exitRequested !== undefined) {
       const code = this.runExitHandlers(this.exitRequested);
       if (!this.outcome) this.outcome = { code };

@@ -9,6 +9,8 @@ export const ExitCode = Object.freeze({
   UNCAUGHT: 1,
   /** The CPU time limit was exceeded (the `timeout(1)` convention). */
   CPU_TIME_LIMIT: 124,
+  /** The wall-clock time limit was exceeded (the same code; the message names the limit). */
+  WALL_TIME_LIMIT: 124,
   /** The memory limit was exceeded (Node's own out-of-memory abort exits with 134). */
   MEMORY_LIMIT: 134,
   /** `terminate()` or `dispose()` ended the run (128 + SIGTERM). */

@@ -57,12 +57,16 @@ export class NodeRuntime {
     return this.#schedule("exec", code, options, "script");
   }
 
-  /** Evaluates `code` as an ES module and returns a copy of its exports. */
-  run<T = unknown>(code: string, filePath?: string): Promise<RunResult<T>> {
-    if (filePath !== undefined && typeof filePath !== "string") {
-      return Promise.reject(new TypeError(`NodeRuntime.run: filePath must be a string, got ${typeof filePath}`));
+  /**
+   * Evaluates `code` as an ES module and returns a copy of its exports. The second
+   * argument is the module's file path, or the same options as exec() takes.
+   */
+  run<T = unknown>(code: string, filePathOrOptions?: string | ExecOptions): Promise<RunResult<T>> {
+    const o = filePathOrOptions;
+    if (o !== undefined && typeof o !== "string" && (typeof o !== "object" || o === null || Array.isArray(o))) {
+      return Promise.reject(new TypeError(`NodeRuntime.run: the second argument must be a file path or an options object, got ${o === null ? "null" : Array.isArray(o) ? "an array" : typeof o}`));
     }
-    return this.#schedule("run", code, filePath === undefined ? {} : { filePath }, "module") as Promise<RunResult<T>>;
+    return this.#schedule("run", code, typeof o === "string" ? { filePath: o } : o, "module") as Promise<RunResult<T>>;
   }
 
   /**

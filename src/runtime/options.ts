@@ -39,6 +39,12 @@ export interface NodeRuntimeOptions {
   memoryLimit?: number;
   /** CPU time budget of one exec/run in ms; exceeding it ends the run with exit code 124. Default 30 000. */
   cpuTimeLimitMs?: number;
+  /**
+   * Wall-clock bound of one exec/run in ms, waits included (timers, host operations that
+   * never answer); exceeding it ends the run with exit code 124. Default 60 000;
+   * `Infinity` for a long-lived guest (a server), which then ends by `terminate()`.
+   */
+  wallTimeLimitMs?: number;
   /** "freeze" (default) stops the guest's clocks for the whole run; "off" gives real clocks. */
   timingMitigation?: TimingMitigation;
   /** Receives guest output as it is written. */
@@ -71,6 +77,8 @@ export interface ExecOptions {
   /** Text the guest reads from process.stdin. */
   stdin?: string;
   cpuTimeLimitMs?: number;
+  /** This run's wall-clock bound in ms (over the runtime's `wallTimeLimitMs`). */
+  wallTimeLimitMs?: number;
   timingMitigation?: TimingMitigation;
   onStdio?: StdioHandler;
 }
@@ -79,6 +87,7 @@ export interface ResolvedRuntimeOptions {
   driver: SystemDriver;
   memoryLimitBytes: number;
   cpuTimeLimitMs: number;
+  wallTimeLimitMs: number;
   timingMitigation: TimingMitigation;
   onStdio?: StdioHandler;
   payloadLimits: PayloadLimits;
@@ -98,10 +107,10 @@ const BUDGET_KEYS = ["maxOutputBytes", "maxOpCalls", "maxPendingOps", "maxPendin
 const MIN_MEMORY_MB = 16;
 
 const RUNTIME_KEYS = new Set([
-  "systemDriver", "memoryLimit", "cpuTimeLimitMs", "timingMitigation", "onStdio", "payloadLimits",
+  "systemDriver", "memoryLimit", "cpuTimeLimitMs", "wallTimeLimitMs", "timingMitigation", "onStdio", "payloadLimits",
   "resourceBudgets", "runtimeDriverFactory", "mode", "workerPool", "bindings",
 ]);
-const EXEC_KEYS = new Set(["filePath", "env", "cwd", "stdin", "cpuTimeLimitMs", "timingMitigation", "onStdio"]);
+const EXEC_KEYS = new Set(["filePath", "env", "cwd", "stdin", "cpuTimeLimitMs", "wallTimeLimitMs", "timingMitigation", "onStdio"]);
 
 function fail(where: string, message: string): never {
   throw new TypeError(`${where}: ${message}`);
@@ -179,6 +188,7 @@ export function resolveRuntimeOptions(options: unknown): ResolvedRuntimeOptions 
     driver,
     memoryLimitBytes: Math.floor(memoryLimitMb * 1024 * 1024),
     cpuTimeLimitMs: o.cpuTimeLimitMs === undefined ? DEFAULTS.cpuTimeLimitMs : positive(where, "cpuTimeLimitMs", o.cpuTimeLimitMs, true),
+    wallTimeLimitMs: o.wallTimeLimitMs === undefined ? DEFAULTS.wallTimeLimitMs : positive(where, "wallTimeLimitMs", o.wallTimeLimitMs, true),
     timingMitigation: o.timingMitigation === undefined ? "freeze" : timing(where, o.timingMitigation),
     onStdio: o.onStdio === undefined ? undefined : stdioHandler(where, o.onStdio),
     payloadLimits: {
@@ -199,6 +209,7 @@ export interface ResolvedExecOptions {
   env: Map<string, string>;
   stdin: string;
   cpuTimeLimitMs: number;
+  wallTimeLimitMs: number;
   timingMitigation: TimingMitigation;
   onStdio: StdioHandler[];
   /**
@@ -239,6 +250,7 @@ export function resolveExecOptions(rt: ResolvedRuntimeOptions, options: unknown,
     env,
     stdin: o.stdin ?? pc.stdin ?? "",
     cpuTimeLimitMs: o.cpuTimeLimitMs === undefined ? rt.cpuTimeLimitMs : positive(where, "cpuTimeLimitMs", o.cpuTimeLimitMs, true),
+    wallTimeLimitMs: o.wallTimeLimitMs === undefined ? rt.wallTimeLimitMs : positive(where, "wallTimeLimitMs", o.wallTimeLimitMs, true),
     timingMitigation: o.timingMitigation === undefined ? rt.timingMitigation : timing(where, o.timingMitigation),
     onStdio: handlers,
   };

@@ -22,7 +22,10 @@ export interface WasmInstance {
   readonly module: QuickJSWASMModule;
   readonly memory: WebAssembly.Memory;
   readonly maxPages: number;
-  /** How many times the engine asked for more linear memory than the cap allows. */
+  /**
+   * How many times the engine was refused linear memory: a heap growth that failed as a
+   * whole (the allocation behind it got nothing), past the cap.
+   */
   readonly growFailures: () => number;
 }
 
@@ -34,31 +37,70 @@ export function pagesForLimit(limitBytes: number): number {
 export async function createInstance(variant: WasmVariant, maxPages: number): Promise<WasmInstance> {
   const wasmModule = await compileVariant(variant);
   const memory = new WebAssembly.Memory({ initial: MIN_PAGES, maximum: maxPages });
-  // Emscripten's allocator grows the heap with `memory.grow`, which throws past the cap
-  // (the allocator then returns NULL). Counting those failures tells an out-of-memory
-  // failure apart from a guest that merely threw null, even when QuickJS could not
-  // allocate the error object it meant to throw.
-  let failures = 0;
+  let refused = 0;
+  let failedGrows = 0;
+  // Emscripten's allocator grows the heap with `memory.grow`, which throws past the cap.
+  // One heap growth tries several sizes (20 %, 10 %, 5 % over what it needs) before it
+  // gives up, so a failed `grow` alone does not mean an allocation failed: near the cap
+  // the next, smaller try may succeed. What counts is the growth as a whole, which is
+  // the engine's heap-resize import: wrapped below when it can be found, else every failed
+  // `grow` counts (a conservative reading).
   const grow = memory.grow.bind(memory);
   memory.grow = (delta: number) => {
     try {
       return grow(delta);
     } catch (e) {
-      failures++;
+      failedGrows++;
       throw e;
     }
   };
-  const module = await newQuickJSWASMModuleFromVariant(
-    newVariant(variant.variant, {
-      wasmModule,
-      wasmMemory: memory,
-      log: noop,
-      // Emscripten prints an engine abort itself; quicksand reports it as the run's
-      // result instead (QUICKSAND_DEBUG=1 shows the engine's own text).
-      emscriptenModule: { printErr: debugEnabled() ? (text: string) => console.error(`[quicksand engine] ${text}`) : noop, print: noop } as never,
-    }),
-  );
-  return { variant, module, memory, maxPages, growFailures: () => failures };
+  let resizeFound = false;
+  let instantiateFailed!: (e: unknown) => void;
+  const failed = new Promise<never>((_, reject) => {
+    instantiateFailed = reject;
+  });
+  const instantiateWasm = (imports: WebAssembly.Imports, onSuccess: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
+    const counted = countRefusedGrowths(imports, () => refused++);
+    resizeFound = counted !== imports;
+    WebAssembly.instantiate(wasmModule, counted).then((instance) => onSuccess(instance, wasmModule), instantiateFailed);
+    return {};
+  };
+  const module = await Promise.race([
+    newQuickJSWASMModuleFromVariant(
+      newVariant(variant.variant, {
+        wasmMemory: memory,
+        log: noop,
+        // Emscripten prints an engine abort itself; quicksand reports it as the run's
+        // result instead (QUICKSAND_DEBUG=1 shows the engine's own text).
+        emscriptenModule: { printErr: debugEnabled() ? (text: string) => console.error(`[quicksand engine] ${text}`) : noop, print: noop, instantiateWasm } as never,
+      }),
+    ),
+    failed,
+  ]);
+  return { variant, module, memory, maxPages, growFailures: () => (resizeFound ? refused : failedGrows) };
+}
+
+/**
+ * The imports with the engine's heap-resize function wrapped to count the growths it
+ * could not make. Emscripten names its imports with minified letters, so the function is
+ * found by what it does: it is the one import that calls `.grow(` on the memory. Returns
+ * `imports` itself when there is not exactly one such function.
+ */
+function countRefusedGrowths(imports: WebAssembly.Imports, onRefused: () => void): WebAssembly.Imports {
+  const hits: [string, string, (...a: unknown[]) => unknown][] = [];
+  for (const [ns, table] of Object.entries(imports)) {
+    for (const [name, fn] of Object.entries(table)) {
+      if (typeof fn === "function" && Function.prototype.toString.call(fn).includes(".grow(")) hits.push([ns, name, fn as (...a: unknown[]) => unknown]);
+    }
+  }
+  if (hits.length !== 1) return imports;
+  const [ns, name, resize] = hits[0]!;
+  const wrapped = (...args: unknown[]) => {
+    const ok = resize(...args);
+    if (!ok) onRefused();
+    return ok;
+  };
+  return { ...imports, [ns]: { ...imports[ns], [name]: wrapped } };
 }
 
 function noop(): void {}

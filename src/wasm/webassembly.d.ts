@@ -19,4 +19,10 @@ declare namespace WebAssembly {
   }
   type BufferSource = ArrayBufferView | ArrayBuffer;
   function compile(bytes: BufferSource): Promise<Module>;
+  /** Import namespaces, each a table of functions and values, by name. */
+  type Imports = Record<string, Record<string, unknown>>;
+  class Instance {
+    readonly exports: Record<string, unknown>;
+  }
+  function instantiate(module: Module, imports?: Imports): Promise<Instance>;
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { NodeRuntime, ExitCode } from "../../src/index.js";
+import { NodeRuntime, ExitCode, allowAll, createInMemoryFileSystem, createNodeDriver } from "../../src/index.js";
 
 /**
  * Hard limits: each hostile script must end with its limit's exit code and message,
@@ -87,11 +87,14 @@ describe("memory limit", () => {
     });
   }
 
-  it("lets the guest catch an out-of-memory error from one big allocation", async () => {
-    const rt = runtime({ memoryLimit: 16 });
-    const r = await rt.exec("try { new ArrayBuffer(64 * 1024 * 1024) } catch (e) { console.log(e.name) }");
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^(RangeError|InternalError)\n$/);
+  it("ends the run with 134 when the guest catches the error of one big allocation, and runs no host operation after it", async () => {
+    const filesystem = createInMemoryFileSystem();
+    const rt = runtime({ memoryLimit: 16, systemDriver: createNodeDriver({ filesystem, permissions: allowAll }) });
+    const r = await rt.exec(
+      "const fs = require('fs'); try { new ArrayBuffer(64 * 1024 * 1024) } catch (e) { try { fs.writeFileSync('/after', e.name) } catch {} console.log(e.name) }",
+    );
+    expect(r).toMatchObject({ code: 134, errorMessage: "memory limit of 16 MB exceeded", stdout: "" });
+    expect(filesystem.existsSync!("/after")).toBe(false);
   });
 
   it("reports a memory bomb inside a timer callback", async () => {
@@ -100,23 +103,66 @@ describe("memory limit", () => {
     expect(r).toMatchObject({ code: 134, errorMessage: "memory limit of 16 MB exceeded" });
   });
 
-  it("rejects a promise job that bombs memory with an error the guest can observe", async () => {
+  it("ends the run with 134 when a promise job bombs memory, even though the guest handles the rejection", async () => {
     const rt = runtime({ memoryLimit: 16 });
     const r = await rt.exec(
       "Promise.resolve().then(() => { const a = []; for (;;) a.push(new ArrayBuffer(1 << 20)) })" +
         ".catch((e) => console.log('rejected:', e === null ? 'null' : e.message))",
     );
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^rejected: (out of memory|null)\n$/);
+    expect(r).toMatchObject({ code: 134, errorMessage: "memory limit of 16 MB exceeded" });
     // The instance that hit its cap is replaced before the next exec.
     expect(await rt.exec("console.log(new ArrayBuffer(1 << 20).byteLength)")).toMatchObject({ code: 0, stdout: "1048576\n" });
   });
 
   it("keeps linear memory of a sandbox at or under its limit", async () => {
     const rt = runtime({ memoryLimit: 24 });
-    const r = await rt.exec("const a = []; try { for (;;) a.push(new ArrayBuffer(1 << 20)) } catch { } console.log(process.memoryUsage().rss <= 24 * 1024 * 1024)");
-    expect(r).toMatchObject({ code: 0, stdout: "true\n" });
+    const r = await rt.exec("const a = []; for (;;) { a.push(new ArrayBuffer(1 << 20)); if (process.memoryUsage().rss > 24 * 1024 * 1024) console.log('over') }");
+    expect(r).toMatchObject({ code: 134, stdout: "" });
   });
+
+  it("does not take a sandbox that merely came close to its limit for one that hit it", async () => {
+    // Growing the heap near the cap first tries sizes past it, then a smaller one that
+    // fits: no allocation failed, so an ordinary error stays an ordinary error (1).
+    const rt = runtime({ memoryLimit: 64 });
+    const r = await rt.exec(
+      "const a = []; for (let i = 0; i < 55; i++) a.push(new ArrayBuffer(1 << 20));" +
+        "console.log(process.memoryUsage().rss > 56 * 1024 * 1024); throw new Error('plain')",
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("true\n");
+    expect(r.errorMessage).toMatch(/^Error: plain/);
+  });
+
+  const bomb = "const a = []; for (;;) a.push(new ArrayBuffer(1 << 20));";
+  const everywhere: Record<string, string> = {
+    "an async function after an awaited host call": `(async () => { await require('fs').promises.readFile('/data.txt'); ${bomb} })()`,
+    "an async function after a failed host call": `(async () => { await require('fs').promises.readFile('/missing').catch(() => {}); ${bomb} })()`,
+    "an async function after await null": `(async () => { await null; ${bomb} })()`,
+    "a promise job": `Promise.resolve().then(() => { ${bomb} })`,
+    "a timer callback": `setTimeout(() => { ${bomb} }, 1)`,
+    "an immediate": `setImmediate(() => { ${bomb} })`,
+    "process.nextTick": `process.nextTick(() => { ${bomb} })`,
+    "an I/O callback": `require('fs').readFile('/data.txt', () => { ${bomb} })`,
+    "a try/catch that carries on": `try { ${bomb} } catch (e) { console.log('caught') } console.log('carried on')`,
+    "a try/catch that then loops forever": `try { ${bomb} } catch {} for (;;) {}`,
+    "a catch in an async function that awaits again": `(async () => { try { ${bomb} } catch {} await require('fs').promises.readFile('/data.txt'); console.log('after') })()`,
+    "an uncaughtException listener that swallows it": `process.on('uncaughtException', () => {}); setTimeout(() => console.log('still here'), 5); ${bomb}`,
+  };
+  for (const [where, code] of Object.entries(everywhere)) {
+    for (const mode of ["in-process", "worker"] as const) {
+      it(`ends the run with 134 when memory runs out in ${where} (${mode})`, async () => {
+        const filesystem = createInMemoryFileSystem();
+        await filesystem.writeFile("/data.txt", "hello");
+        const rt = runtime({ mode, memoryLimit: 16, cpuTimeLimitMs: Infinity, systemDriver: createNodeDriver({ filesystem, permissions: allowAll }) });
+        const started = performance.now();
+        const r = await rt.exec(code);
+        expect(r).toMatchObject({ code: 134, errorMessage: "memory limit of 16 MB exceeded" });
+        expect(r.stdout).not.toMatch(/after|still here/);
+        expect(performance.now() - started).toBeLessThan(10_000);
+        expect(await rt.exec("console.log(1 + 1)")).toMatchObject({ code: 0, stdout: "2\n" });
+      });
+    }
+  }
 });
 
 describe("stack depth", () => {

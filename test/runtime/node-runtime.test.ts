@@ -19,6 +19,9 @@ describe("NodeRuntime options", () => {
     ["a string memoryLimit", { memoryLimit: "64" }, /memoryLimit \(MB\) must be a positive number, got "64"/],
     ["a zero cpuTimeLimitMs", { cpuTimeLimitMs: 0 }, /cpuTimeLimitMs must be a positive number \(or Infinity\), got 0/],
     ["NaN cpuTimeLimitMs", { cpuTimeLimitMs: NaN }, /cpuTimeLimitMs must be a positive number/],
+    ["a zero wallTimeLimitMs", { wallTimeLimitMs: 0 }, /NodeRuntime: wallTimeLimitMs must be a positive number \(or Infinity\), got 0/],
+    ["a string wallTimeLimitMs", { wallTimeLimitMs: "1000" }, /wallTimeLimitMs must be a positive number \(or Infinity\), got "1000"/],
+    ["NaN wallTimeLimitMs", { wallTimeLimitMs: NaN }, /wallTimeLimitMs must be a positive number/],
     ["an unknown timingMitigation", { timingMitigation: "jitter" }, /timingMitigation must be "freeze" or "off", got "jitter"/],
     ["a non-function onStdio", { onStdio: "console" }, /onStdio must be a function, got "console"/],
     ["a foreign systemDriver", { systemDriver: { filesystem: {} } }, /systemDriver must come from createNodeDriver\(\)/],
@@ -39,6 +42,7 @@ describe("NodeRuntime options", () => {
       systemDriver: createNodeDriver({ permissions: allowAll }),
       memoryLimit: 32,
       cpuTimeLimitMs: 1000,
+      wallTimeLimitMs: 5000,
       timingMitigation: "off",
       onStdio: () => {},
       payloadLimits: { requestBytes: 1024, responseBytes: 1024 },
@@ -53,6 +57,9 @@ describe("NodeRuntime options", () => {
     await expect(rt.exec("1", { cwd: "relative" })).rejects.toThrow(/NodeRuntime.exec: cwd must be an absolute POSIX path, got "relative"/);
     await expect(rt.exec("1", { env: { A: 1 as never } })).rejects.toThrow(/env.A must be a string, got 1/);
     await expect(rt.exec("1", { bogus: true } as never)).rejects.toThrow(/unknown option "bogus"/);
+    await expect(rt.exec("1", { wallTimeLimitMs: -5 })).rejects.toThrow(/NodeRuntime.exec: wallTimeLimitMs must be a positive number \(or Infinity\), got -5/);
+    await expect(rt.run("export default 1", { wallTimeLimitMs: 0 })).rejects.toThrow(/NodeRuntime.run: wallTimeLimitMs must be a positive number/);
+    await expect(rt.run("export default 1", 42 as never)).rejects.toThrow(/NodeRuntime.run: the second argument must be a file path or an options object, got number/);
     await expect(rt.exec(42 as never)).rejects.toThrow(/code must be a string, got number/);
   });
 });

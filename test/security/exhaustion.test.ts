@@ -91,6 +91,51 @@ describe("exhaustion: memory", () => {
   }
 });
 
+describe("exhaustion: an out-of-memory error the guest catches still ends the run", () => {
+  const bomb = "const a = []; for (;;) a.push(new ArrayBuffer(1 << 20));";
+  const escapes: Record<string, string> = {
+    "catch, then spin": `try { ${bomb} } catch {} for (;;) {}`,
+    "catch, then exit 0": `try { ${bomb} } catch {} process.exit(0)`,
+    "catch inside finally": `try { ${bomb} } finally { try { ${bomb} } catch {} }`,
+    "catch, then schedule more work": `try { ${bomb} } catch {} setInterval(() => console.log('alive'), 1)`,
+    "a rejection swallowed by an unhandledRejection listener": `process.on('unhandledRejection', () => {}); (async () => { ${bomb} })(); setTimeout(() => console.log('alive'), 5)`,
+    "a rejection caught by a then handler that keeps allocating": `(async () => { ${bomb} })().catch(() => { const b = []; for (let i = 0; i < 4; i++) b.push(new ArrayBuffer(1 << 10)); console.log('alive') })`,
+    "catch in a queueMicrotask": `queueMicrotask(() => { try { ${bomb} } catch {} }); setTimeout(() => console.log('alive'), 5)`,
+    "an 'exit' listener that allocates": `process.on('exit', () => { try { ${bomb} } catch {} console.log('alive') })`,
+    "a catch that hides the error in a getter": `let e; try { ${bomb} } catch (x) { e = x } Object.defineProperty(globalThis, 'x', { get() { for (;;) {} } })`,
+  };
+  for (const [how, code] of Object.entries(escapes)) {
+    it(`ends with 134: ${how}`, async () => {
+      const started = performance.now();
+      const r = await attack(code, { memoryLimit: 16, cpuTimeLimitMs: Infinity });
+      expect(r).toMatchObject({ code: ExitCode.MEMORY_LIMIT, errorMessage: "memory limit of 16 MB exceeded" });
+      expect(r.stdout).not.toContain("alive");
+      expect(performance.now() - started).toBeLessThan(10_000);
+    });
+  }
+});
+
+describe("exhaustion: a run that never ends is ended by the wall-clock limit", () => {
+  const stalls: Record<string, string> = {
+    "swallowing every interrupt in a loop": "for (;;) { try { for (;;) {} } catch {} }",
+    "an 'exit' listener that spins, behind an interval": "process.on('exit', () => { for (;;) {} }); setInterval(() => {}, 5)",
+    "an uncaughtException listener that rearms a throwing timer": "process.on('uncaughtException', () => setTimeout(() => { throw new Error('again') }, 1)); setTimeout(() => { throw new Error('first') }, 1)",
+    "an endless chain of cheap host calls": "const fs = require('fs'); (async () => { for (;;) { await fs.promises.stat('/sandbox').catch(() => {}) } })()",
+    "an endless chain of immediates": "const f = () => setImmediate(f); f()",
+    "a promise that re-schedules itself through nextTick": "const f = () => process.nextTick(() => Promise.resolve().then(f)); f()",
+  };
+  for (const mode of ["in-process", "worker"] as const) {
+    for (const [how, code] of Object.entries(stalls)) {
+      it(`ends ${how} with 124 at the bound (${mode})`, async () => {
+        const started = performance.now();
+        const r = await attack(code, { mode, cpuTimeLimitMs: Infinity, wallTimeLimitMs: 300 });
+        expect(r).toMatchObject({ code: ExitCode.WALL_TIME_LIMIT, errorMessage: "wall-clock time limit of 300 ms exceeded" });
+        expect(performance.now() - started).toBeLessThan(5_000);
+      });
+    }
+  }
+});
+
 describe("exhaustion: deep recursion", () => {
   const DEEP: [string, string][] = [
     ["function recursion", "const f = () => f(); f();"],

@@ -42,6 +42,21 @@ describe("the WebAssembly memory cap", () => {
     });
   }
 
+  it("does not count a heap growth that succeeded at a smaller size near the cap", async () => {
+    // Each growth first asks for 20 % more than it needs; near the cap that try fails
+    // and a smaller one fits. No allocation failed, so nothing counts as refused.
+    const inst = await createInstance(getVariant(), pagesForLimit(64 * MB));
+    const rt = inst.module.newRuntime();
+    const ctx = rt.newContext();
+    ctx.unwrapResult(ctx.evalCode("globalThis.a = []; for (let i = 0; i < 55; i++) a.push(new ArrayBuffer(1 << 20))")).dispose();
+    expect(inst.memory.buffer.byteLength).toBeGreaterThan(56 * MB);
+    expect(inst.growFailures()).toBe(0);
+    ctx.unwrapResult(ctx.evalCode("try { new ArrayBuffer(16 << 20) } catch {}")).dispose();
+    expect(inst.growFailures()).toBeGreaterThan(0);
+    ctx.dispose();
+    rt.dispose();
+  });
+
   it("never caps below the 16 MiB the QuickJS build needs to start", () => {
     expect(pagesForLimit(1 * MB)).toBe(256);
     expect(pagesForLimit(64 * MB)).toBe((64 * MB) / WASM_PAGE);

@@ -70,6 +70,8 @@ interface Job {
   resolve: (o: SessionOutcome & { stdout: string; stderr: string }) => void;
   reject: (e: unknown) => void;
   stopAt?: number;
+  /** The caller's watchdog stopped this exec at its wall-clock limit. */
+  wallStopped?: boolean;
   /** This exec's stop word on its worker (see protocol.ts). */
   stopSlot: number;
   done: boolean;
@@ -163,6 +165,8 @@ class Slot {
       },
     });
     (this.worker ?? this.start()).ref();
+    // The wall clock counts from here, on both threads (the guest's and the watchdog's).
+    if (Number.isFinite(job.config.wallTimeLimitMs)) job.config.wallDeadlineEpochMs = performance.timeOrigin + performance.now() + job.config.wallTimeLimitMs;
     this.post({ t: "exec", job: job.id, runtime: job.runtime, kind: job.kind, code: job.code, config: job.config, stopSlot: job.stopSlot });
   }
 
@@ -188,8 +192,16 @@ class Slot {
       return;
     }
     for (const job of this.jobs.values()) {
+      const wall = job.config.wallDeadlineEpochMs;
+      // Past its wall-clock limit the exec is stopped like a terminate(): a guest blocked
+      // on a host call that never answers gets an error, and the guest's thread, seeing
+      // the same deadline passed, ends the run with 124.
+      if (wall !== undefined && job.stopAt === undefined && now > wall + WATCHDOG_GRACE_MS) {
+        job.wallStopped = true;
+        this.stop(job);
+      }
       if (job.stopAt !== undefined && now - job.stopAt > STOP_GRACE_MS) {
-        this.replace(job, { code: ExitCode.TERMINATED, errorMessage: "the run was terminated" });
+        this.replace(job, job.wallStopped ? wallOutcome(job) : { code: ExitCode.TERMINATED, errorMessage: "the run was terminated" });
         return;
       }
     }
@@ -448,12 +460,17 @@ export class WorkerPool {
   }
 }
 
+function wallOutcome(job: Job): SessionOutcome {
+  return { code: ExitCode.WALL_TIME_LIMIT, errorMessage: `wall-clock time limit of ${job.config.wallTimeLimitMs} ms exceeded (the watchdog stopped the sandbox's worker)` };
+}
+
 /** The runtime and exec options the guest's thread needs: plain data, no driver. */
 function execConfig(rt: ResolvedRuntimeOptions, ex: ResolvedExecOptions, perfOriginEpochMs: number): WorkerExecConfig {
   return {
     variant: rt.variant.name,
     memoryLimitBytes: rt.memoryLimitBytes,
     cpuTimeLimitMs: ex.cpuTimeLimitMs,
+    wallTimeLimitMs: ex.wallTimeLimitMs,
     timingMitigation: ex.timingMitigation,
     payloadLimits: { ...rt.payloadLimits },
     opBudgets: { ...rt.opBudgets },

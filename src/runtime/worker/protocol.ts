@@ -32,6 +32,9 @@ export interface WorkerExecConfig {
   variant: WasmVariantName;
   memoryLimitBytes: number;
   cpuTimeLimitMs: number;
+  wallTimeLimitMs: number;
+  /** When the wall-clock limit runs out, as epoch ms: set when the exec starts on its worker. */
+  wallDeadlineEpochMs?: number;
   timingMitigation: TimingMitigation;
   payloadLimits: PayloadLimits;
   opBudgets: OpBudgets;

@@ -108,6 +108,7 @@ async function run(m: Extract<ToWorker, { t: "exec" }>): Promise<void> {
     const rt: ExecLimits = {
       memoryLimitBytes: config.memoryLimitBytes,
       cpuTimeLimitMs: config.cpuTimeLimitMs,
+      wallTimeLimitMs: config.wallTimeLimitMs,
       timingMitigation: config.timingMitigation,
       payloadLimits: config.payloadLimits,
       maxOutputBytes: config.maxOutputBytes,
@@ -122,6 +123,7 @@ async function run(m: Extract<ToWorker, { t: "exec" }>): Promise<void> {
       env: new Map(),
       stdin: "",
       cpuTimeLimitMs: config.cpuTimeLimitMs,
+      wallTimeLimitMs: config.wallTimeLimitMs,
       timingMitigation: config.timingMitigation,
       onStdio: [],
       ...(config.startEpochMs !== undefined ? { startEpochMs: config.startEpochMs } : {}),
@@ -131,6 +133,7 @@ async function run(m: Extract<ToWorker, { t: "exec" }>): Promise<void> {
       onGuestLeave: () => wire.setRunning(0, 0),
       stopRequested: () => wire.stopRequested(job, stopSlot),
       hostWaitMs: () => wire.waitedMs,
+      ...(config.wallDeadlineEpochMs !== undefined ? { wallDeadlineEpochMs: config.wallDeadlineEpochMs } : {}),
     };
     const host = guestThreadHost(wire, job, config, (facts) => {
       me.facts = facts;

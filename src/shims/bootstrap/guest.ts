@@ -43,7 +43,7 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
   loader.registerUnit("quicksand:internal/host", host);
   loader.registerUnit("quicksand:internal/primordials", primordials);
   loader.registerUnit("quicksand:internal/loop-clock", loopClockUnit);
-  loopClockUnit.loopClock.now = config.loopNowMs;
+  loopClockUnit.loopClock.set(config.loopNowMs);
   loader.registerUnit("quicksand:internal/loop-budget", loopBudgetUnit);
   loopBudgetUnit.loopBudget.maxTimers = config.maxTimers ?? Infinity;
   loader.registerUnit("quicksand:internal/module", loader);
@@ -130,13 +130,13 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
     /** A Node-shaped Error from an op error record (for failures the host reports itself). */
     opError: (record: unknown) => (loader.loadUnit("quicksand:internal/errors") as { fromOpError(e: unknown): unknown }).fromOpError(record),
     tick: (now: number) => {
-      loopClockUnit.loopClock.now = now;
+      loopClockUnit.loopClock.set(now);
       return timersLoaded() ? timers().tick(now) : IDLE;
     },
     runTicks: () => (timersLoaded() ? timers().runTicks() : 0),
     settle: (id: number, error: unknown, value: unknown, now?: number) => {
       if (typeof now === "number") {
-        loopClockUnit.loopClock.now = now;
+        loopClockUnit.loopClock.set(now);
         if (timersLoaded()) timers().setLoopTime(now);
       }
       host.settle(id, error, value);

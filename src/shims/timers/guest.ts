@@ -4,8 +4,9 @@
  * callback and learns when to wake next, so no guest function handle is held by the
  * host and a flood of timers costs guest memory (bounded by the memory limit) only.
  *
- * Like libuv, the loop time is cached: timers scheduled during a callback count from
- * the time the current loop iteration started.
+ * Like libuv, the loop time is cached for deciding which timers are due in this loop
+ * iteration; like Node, a timer counts from the moment it is set (or an interval from
+ * the moment its callback starts): `loopClock.fresh()`.
  */
 import { invalidArgType, nodeError } from "../_internal/errors.js";
 import { loopBudget } from "../_internal/loop-budget.js";
@@ -28,7 +29,7 @@ const TIMEOUT_MAX = 2 ** 31 - 1;
 
 import { loopClock } from "../_internal/loop-clock.js";
 
-// The loop time when this unit was first needed (the bootstrap keeps it current).
+// The loop time of the current iteration (the bootstrap keeps it current).
 let loopTime = loopClock.now;
 let nextId = 1;
 let seq = 0;
@@ -121,7 +122,7 @@ export class Timeout {
     const e = this.#entry;
     if (e && e.active) {
       e.active = false;
-      const fresh: TimerEntry = { ...e, due: loopTime + e.delay, seq: seq++, active: true };
+      const fresh: TimerEntry = { ...e, due: loopClock.fresh() + e.delay, seq: seq++, active: true };
       this.#entry = fresh;
       byId.set(fresh.id, fresh);
       push(fresh);
@@ -149,7 +150,7 @@ function schedule(callback: unknown, delay: unknown, args: unknown[], repeat: bo
   const d = normalizeDelay(delay);
   const entry = {
     id: nextId++,
-    due: loopTime + d,
+    due: loopClock.fresh() + d,
     seq: seq++,
     delay: d,
     repeat,
@@ -273,7 +274,8 @@ export function tick(now: number): number {
       pop();
       if (t.repeat) {
         // The same entry goes back into the heap, so the Timeout still controls it.
-        t.due = loopTime + t.delay;
+        // It counts from now, when its callback starts (Node reads the clock here too).
+        t.due = loopClock.fresh() + t.delay;
         t.seq = seq++;
         push(t);
       } else {
