@@ -7,7 +7,6 @@ import { realpathSync } from "node:fs";
 import { basename, dirname, relative, sep } from "node:path";
 import { createNodeCommandExecutor } from "../driver/command-executor.js";
 import { createInMemoryFileSystem } from "../driver/in-memory-fs.js";
-import { ModuleAccessFileSystem } from "../driver/module-access-fs.js";
 import { createNodeDriver } from "../driver/node-driver.js";
 import { NodeFileSystem } from "../driver/node-fs.js";
 import type { CommandExecutor, VirtualFileSystem } from "../driver/types.js";
@@ -35,8 +34,9 @@ const CHILD_PATH = process.env.PATH ?? "/usr/bin:/bin";
  * than being ignored. Where the runtime has it, this returns `{ wallTimeLimitMs: ms }`.
  */
 export function wallTimeOptions(ms: number | undefined): Partial<NodeRuntimeOptions> {
-  if (ms === undefined) return {};
-  throw new UsageError("--wall is not supported yet: this build of quicksand has no wall-clock limit (the runtime's wallTimeLimitMs option)");
+  // Like node and deno, a script on the command line may run as long as it likes (a server)
+  // unless --wall bounds it.
+  return { wallTimeLimitMs: ms ?? Infinity };
 }
 
 /** What the guest runs as its main module. */
@@ -156,7 +156,7 @@ export function createCliSandbox(o: CliOptions, main: MainModule, args: string[]
   const wall = wallTimeOptions(o.wall);
   const hostCwd = process.cwd();
   const files = o.mounts.length > 0 ? mountedFilesystem(o, main, hostCwd) : hostFilesystem(main, hostCwd);
-  const filesystem = o.nodeModules === undefined ? files.fs : new ModuleAccessFileSystem(files.fs, { cwd: o.nodeModules });
+  const filesystem = files.fs;
   const mounted = o.mounts.length > 0;
   const reporter = new DenialReporter((line) => process.stderr.write(line));
   const permissions = cliPermissions(
@@ -177,6 +177,8 @@ export function createCliSandbox(o: CliOptions, main: MainModule, args: string[]
   const argv = main.hostPath !== undefined ? [GUEST_EXEC_PATH, files.filePath, ...args] : [GUEST_EXEC_PATH, ...args];
   const systemDriver = createNodeDriver({
     filesystem,
+    // The overlay only when asked for: otherwise the host's files are seen where they are.
+    moduleAccess: o.nodeModules === undefined ? false : { cwd: o.nodeModules },
     permissions,
     useDefaultNetwork: true,
     loopbackExemptPorts: loopbackPorts(o.allowNet),

@@ -149,10 +149,10 @@ describe("the command line itself", () => {
     expect(r).toEqual({ code: 2, stdout: "", stderr: `quicksand: ${message}\nRun 'quicksand --help' for the flags.\n` });
   });
 
-  it("--wall fails clearly while the runtime has no wall-clock limit", async () => {
-    const r = await quicksand(["run", "--wall", "1000", script("wall.js", "console.log(1)")]);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^quicksand: --wall is not supported yet/);
+  it("--wall ends a script that waits past it with 124", async () => {
+    const r = await quicksand(["run", "--wall", "300", script("wall.js", "console.log(1); setInterval(() => {}, 50)")]);
+    expect(r.code).toBe(124);
+    expect(r.stdout).toBe("1\n");
+    expect(r.stderr).toMatch(/wall-clock time limit of 300 ms exceeded/);
   });
 });
