@@ -9,34 +9,27 @@
  *    embedded as strings (virtual:quicksand-guest).
  * `rollup -c --configGuestOnly` builds step 1 alone (what the tests need).
  */
-import { readdirSync, existsSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import commonjs from "@rollup/plugin-commonjs";
 import nodeResolve from "@rollup/plugin-node-resolve";
 import terser from "@rollup/plugin-terser";
 import dts from "rollup-plugin-dts";
-import { guestBundles, typescript, GUEST_DIR } from "./scripts/rollup-plugins.mjs";
+import { guestBundles, shimManifests, typescript, GUEST_DIR } from "./scripts/rollup-plugins.mjs";
+import { manifestUnits, readManifests } from "./scripts/shim-manifests.mjs";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const SHIMS = join(root, "src", "shims");
 
-/** Shim folders whose guest.ts is a Node builtin module, by module name. */
-const BUILTINS = { util: "util", fs: "fs", "fs-promises": "fs/promises", buffer: "buffer", events: "events", path: "path", "path-posix": "path/posix", "path-win32": "path/win32", os: "os", "string-decoder": "string_decoder", querystring: "querystring", "timers-promises": "timers/promises", stream: "stream", "stream-promises": "stream/promises", "child-process": "child_process", "module-api": "module", dns: "dns", "dns-promises": "dns/promises", http: "http", https: "https", net: "net", tls: "tls", constants: "constants", url: "url", "util-types": "util/types", assert: "assert", "assert-strict": "assert/strict", crypto: "crypto", zlib: "zlib", "perf-hooks": "perf_hooks", "async-hooks": "async_hooks", readline: "readline", "readline-promises": "readline/promises", tty: "tty" };
-
 /** Units the bootstrap carries inline (and registers under their ids). */
 export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "_internal/loop-clock", "_internal/loop-budget", "module/guest"];
 
-/** Every guest unit: id -> source file. */
+/** Every guest unit: id -> source file, from the builtin manifests and the shared libraries. */
 function units() {
-  const out = {};
+  const out = manifestUnits(readManifests(SHIMS));
   for (const f of readdirSync(join(SHIMS, "_internal"))) {
     if (f.endsWith(".ts") && !f.endsWith(".d.ts")) out[`quicksand:internal/${f.slice(0, -3)}`] = join(SHIMS, "_internal", f);
-  }
-  for (const dir of readdirSync(SHIMS)) {
-    const file = join(SHIMS, dir, "guest.ts");
-    if (dir === "bootstrap" || dir === "_internal" || !existsSync(file)) continue;
-    out[BUILTINS[dir] ?? `quicksand:internal/${dir}`] = file;
   }
   return out;
 }
@@ -150,7 +143,7 @@ const library = [
   {
     input: libInputs,
     external: libExternal,
-    plugins: [guestBundles(root), typescript()],
+    plugins: [guestBundles(root), shimManifests(root), typescript()],
     output: [
       { dir: "dist", format: "es", sourcemap: true, entryFileNames: "[name].js", chunkFileNames: "chunks/[name]-[hash].js" },
       { dir: "dist", format: "cjs", sourcemap: true, exports: "named", entryFileNames: "[name].cjs", chunkFileNames: "chunks/[name]-[hash].cjs" },
@@ -159,7 +152,7 @@ const library = [
   {
     input: libInput,
     external: libExternal,
-    plugins: [guestBundles(root), dts()],
+    plugins: [guestBundles(root), shimManifests(root), dts()],
     output: { file: "dist/index.d.ts", format: "es" },
   },
 ];

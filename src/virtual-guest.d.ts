@@ -7,3 +7,9 @@ declare module "virtual:quicksand-guest" {
   /** Guest units by id: "quicksand:internal/<name>" or a builtin module name. */
   export const unitSources: Readonly<Record<string, string>>;
 }
+
+/** Built by the quicksand-shim-manifests plugin (scripts/rollup-plugins.mjs) from src/shims. */
+declare module "virtual:quicksand-shims" {
+  /** The op list of every host half a builtin manifest names ("host"), by folder. */
+  export const hostOps: readonly import("./runtime/bridge/op.js").Op[][];
+}
