@@ -81,6 +81,31 @@ function unitExternals(self, inline = []) {
   };
 }
 
+/**
+ * Fails the build when a shim file is bundled into two units: it would run twice per
+ * context (two copies of a class, two caches). Such a file belongs in its folder
+ * manifest's "units", which makes it a unit of its own.
+ */
+const BUNDLED_IN = new Map();
+function bundledOnce(id) {
+  return {
+    name: "quicksand-bundled-once",
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== "chunk") continue;
+        for (const file of chunk.moduleIds) {
+          if (!file.startsWith(SHIMS + sep)) continue;
+          const other = BUNDLED_IN.get(file);
+          if (other !== undefined && other !== id) {
+            this.error(`${relative(root, file)} is bundled into both ${other} and ${id}: list it in its folder manifest's "units"`);
+          }
+          BUNDLED_IN.set(file, id);
+        }
+      }
+    },
+  };
+}
+
 // Names stay: guest code sees them (`buf.constructor.name`, inspect's class names).
 const minify = terser({ ecma: 2022, module: false, compress: { passes: 1, negate_iife: false, side_effects: false }, mangle: true, keep_classnames: true, keep_fnames: true, format: { comments: false } });
 
@@ -123,6 +148,7 @@ const unitBuilds = Object.entries(UNITS)
       nodeResolve({ browser: true, preferBuiltins: false }),
       commonjs(),
       minify,
+      bundledOnce(id),
     ],
     output: {
       file: `${GUEST_DIR}/units/${encodeURIComponent(id)}.js`,
@@ -161,8 +187,9 @@ export default (args) => {
   const guestOnly = Boolean(args.configGuestOnly);
   delete args.configGuestOnly;
   const guest = [prelude, bootstrap, ...unitBuilds];
-  // Chunk names carry content hashes: start from an empty dist/ so old chunks never ship.
+  // Chunk names carry content hashes, and every file in build/guest/units is embedded as a
+  // unit: start from empty folders so old chunks and units never ship.
+  rmSync(join(root, GUEST_DIR), { recursive: true, force: true });
   if (!guestOnly) rmSync(join(root, "dist"), { recursive: true, force: true });
   return guestOnly ? guest : [...guest, ...library];
 };
-void relative;

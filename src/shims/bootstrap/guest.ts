@@ -18,7 +18,7 @@ import type * as ConsoleUnit from "../console/guest.js";
 import type * as ProcessUnit from "../process/guest.js";
 import type * as TimersUnit from "../timers/guest.js";
 import type * as SerializeUnit from "../_internal/serialize.js";
-import type * as CjsUnit from "../_internal/cjs.js";
+import type * as CjsUnit from "../module-api/cjs.js";
 import type * as UncaughtUnit from "../_internal/uncaught.js";
 import { installClock, type ClockConfig } from "./clock.js";
 import { GLOBAL_UNITS, TIMER_NAMES } from "./globals.js";
@@ -67,7 +67,7 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
 
   const clock = installClock(config);
   const timers = loader.lazy<typeof TimersUnit>("quicksand:internal/timers");
-  const cjs = loader.lazy<typeof CjsUnit>("quicksand:internal/cjs");
+  const cjs = loader.lazy<typeof CjsUnit>("quicksand:internal/module-api/cjs");
   let proc: ReturnType<typeof ProcessUnit.createProcess> | undefined;
   const processState = () =>
     (proc ??= (loader.loadUnit("quicksand:internal/process") as typeof ProcessUnit).createProcess(config.process, {

@@ -5,7 +5,7 @@
  */
 import { invalidArgType, notSupported } from "../_internal/errors.js";
 import { requireBuiltin } from "../module/guest.js";
-import { constants, lookupAll, lookupOptions, resolveFamily, resolveRecords, validateHostname } from "../_internal/dns-api.js";
+import { constants, lookupAll, lookupOptions, resolveFamily, resolveRecords, validateHostname } from "./api.js";
 
 type Callback = (err: unknown, ...results: unknown[]) => void;
 

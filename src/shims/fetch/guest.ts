@@ -11,9 +11,9 @@
 import { callOp, callOpAsync, toArrayBuffer } from "../_internal/host.js";
 import { invalidArgType } from "../_internal/errors.js";
 import { utf8Decode, utf8Encode } from "../_internal/encoding.js";
-import { Headers, headerList, isHeaders, setGuard } from "../_internal/headers.js";
+import { Headers, headerList, isHeaders, setGuard } from "./headers.js";
 import type { AbortSignal } from "../_internal/abort.js";
-import { concat, encodeMultipart, FormData, isFormData, parseFormBody } from "../_internal/form-data.js";
+import { concat, encodeMultipart, FormData, isFormData, parseFormBody } from "./form-data.js";
 
 export { Headers, FormData };
 

@@ -4,7 +4,7 @@
  * events in the sandbox and are reported as not supported.
  */
 import { notSupported } from "../_internal/errors.js";
-import { PerformanceEntry, PerformanceMark, PerformanceMeasure } from "../_internal/perf-timeline.js";
+import { PerformanceEntry, PerformanceMark, PerformanceMeasure } from "./timeline.js";
 
 class PerformanceObserver {
   constructor() {
