@@ -1,10 +1,13 @@
 /**
  * Builds, in order:
- * 1. the guest units (code that runs inside QuickJS) into build/guest/. Every file of
- *    src/shims/_internal and every src/shims/<name>/guest.ts is its own unit: a CommonJS
- *    factory the guest loads on first use, so a script pays only for what it touches.
- *    Imports between units stay `require("quicksand:internal/<name>")` calls, so each unit
- *    exists once per context. The bootstrap inlines the few units it needs at once.
+ * 1. the guest units (code that runs inside QuickJS) into build/guest/. A unit is a
+ *    CommonJS factory the guest loads on first use, so a script pays only for what it
+ *    touches. The units are every shared library in src/shims/_lib
+ *    (`quicksand:internal/<file>`) and what each builtin folder's manifest.json names
+ *    (scripts/shim-manifests.mjs): its entry (the builtin, by module name) and its "units"
+ *    (`quicksand:internal/<folder>/<file>`). Imports between units stay `require(<id>)`
+ *    calls, so each unit exists once per context; other files are bundled into the one
+ *    unit that imports them. The bootstrap inlines the few units it needs at once.
  * 2. the library into dist/: ESM, CommonJS and one bundled .d.ts, with the guest units
  *    embedded as strings (virtual:quicksand-guest).
  * `rollup -c --configGuestOnly` builds step 1 alone (what the tests need).
@@ -23,13 +26,13 @@ const root = dirname(fileURLToPath(import.meta.url));
 const SHIMS = join(root, "src", "shims");
 
 /** Units the bootstrap carries inline (and registers under their ids). */
-export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "_internal/loop-clock", "_internal/loop-budget", "module/guest"];
+export const BOOTSTRAP_INLINE = ["_lib/host", "_lib/primordials", "_lib/loop-clock", "_lib/loop-budget", "module/guest"];
 
 /** Every guest unit: id -> source file, from the builtin manifests and the shared libraries. */
 function units() {
   const out = manifestUnits(readManifests(SHIMS));
-  for (const f of readdirSync(join(SHIMS, "_internal"))) {
-    if (f.endsWith(".ts") && !f.endsWith(".d.ts")) out[`quicksand:internal/${f.slice(0, -3)}`] = join(SHIMS, "_internal", f);
+  for (const f of readdirSync(join(SHIMS, "_lib"))) {
+    if (f.endsWith(".ts") && !f.endsWith(".d.ts")) out[`quicksand:internal/${f.slice(0, -3)}`] = join(SHIMS, "_lib", f);
   }
   return out;
 }

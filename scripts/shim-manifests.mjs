@@ -64,6 +64,9 @@ function check(folder, dir, m) {
     if (!existsSync(join(dir, f))) fail(`${f} does not exist`);
   }
   if (m.host !== undefined && !existsSync(join(dir, "host.ts"))) fail(`"host" is set but host.ts does not exist`);
+  // A half the manifest does not name would silently be left out of the sandbox.
+  if (m.host === undefined && existsSync(join(dir, "host.ts"))) fail(`"host" must name the op list host.ts exports`);
+  if (m.entry === undefined && existsSync(join(dir, "guest.ts"))) fail(`"entry" must name guest.ts`);
   if (m.entry === undefined && m.host === undefined && !m.units?.length) fail(`it has neither a guest nor a host half`);
   return {
     folder,

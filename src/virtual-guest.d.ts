@@ -4,7 +4,7 @@ declare module "virtual:quicksand-guest" {
   export const preludeSource: string;
   /** The rest of the bootstrap, parsed on first need. */
   export const bootstrapSource: string;
-  /** Guest units by id: "quicksand:internal/<name>" or a builtin module name. */
+  /** Guest units by id: a builtin module name, "quicksand:internal/<folder>[/<file>]" or "quicksand:internal/<_lib file>". */
   export const unitSources: Readonly<Record<string, string>>;
 }
 

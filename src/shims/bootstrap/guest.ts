@@ -9,17 +9,17 @@
  *
  * Nothing here is trusted by the host: it is ordinary guest code calling ops.
  */
-import * as host from "../_internal/host.js";
-import * as primordials from "../_internal/primordials.js";
+import * as host from "../_lib/host.js";
+import * as primordials from "../_lib/primordials.js";
 import * as loader from "../module/guest.js";
-import * as loopClockUnit from "../_internal/loop-clock.js";
-import * as loopBudgetUnit from "../_internal/loop-budget.js";
+import * as loopClockUnit from "../_lib/loop-clock.js";
+import * as loopBudgetUnit from "../_lib/loop-budget.js";
 import type * as ConsoleUnit from "../console/guest.js";
 import type * as ProcessUnit from "../process/guest.js";
 import type * as TimersUnit from "../timers/guest.js";
-import type * as SerializeUnit from "../_internal/serialize.js";
+import type * as SerializeUnit from "../_lib/serialize.js";
 import type * as CjsUnit from "../module-api/cjs.js";
-import type * as UncaughtUnit from "../_internal/uncaught.js";
+import type * as UncaughtUnit from "../_lib/uncaught.js";
 import { installClock, type ClockConfig } from "./clock.js";
 import { GLOBAL_UNITS, TIMER_NAMES } from "./globals.js";
 

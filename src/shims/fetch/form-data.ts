@@ -3,8 +3,8 @@
  * multipart/form-data when sent and parsed back by `Response.formData()`. Values are
  * strings; a `Blob`/`File` value is kept as it is when the sandbox has a `Blob` global.
  */
-import { invalidArgType } from "../_internal/errors.js";
-import { utf8Decode, utf8Encode } from "../_internal/encoding.js";
+import { invalidArgType } from "../_lib/errors.js";
+import { utf8Decode, utf8Encode } from "../_lib/encoding.js";
 
 const customInspect = Symbol.for("nodejs.util.inspect.custom");
 type Value = string | object;

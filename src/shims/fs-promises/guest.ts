@@ -4,7 +4,7 @@
  */
 import * as api from "../fs/api.js";
 import { Buffer, constants } from "../fs/common.js";
-import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
 import { lazy } from "../module/guest.js";
 import type * as StreamsUnit from "../fs/streams.js";
 

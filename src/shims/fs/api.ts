@@ -4,7 +4,7 @@
  * with synchronous op calls (readFileSync), `runAsync` with asynchronous ones (readFile,
  * fs.promises.readFile), so the three forms of every API cannot drift apart.
  */
-import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
 import {
   Buffer,
   Dir,
@@ -26,8 +26,8 @@ import {
   type Stats,
   type BigIntStats,
 } from "./common.js";
-import { callOp, callOpAsync } from "../_internal/host.js";
-import { outOfRange } from "../_internal/validators.js";
+import { callOp, callOpAsync } from "../_lib/host.js";
+import { outOfRange } from "../_lib/validators.js";
 
 type Raw = readonly [string?, string?];
 export interface Step {

@@ -16,8 +16,8 @@ import {
   takeCallback,
   toCallback,
 } from "./common.js";
-import { notSupported } from "../_internal/errors.js";
-import { callOp } from "../_internal/host.js";
+import { notSupported } from "../_lib/errors.js";
+import { callOp } from "../_lib/host.js";
 import { lazy, requireBuiltin } from "../module/guest.js";
 import type * as StreamsUnit from "./streams.js";
 

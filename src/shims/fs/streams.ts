@@ -6,8 +6,8 @@
  */
 import * as api from "./api.js";
 import { Buffer, getOptions, getPath, toFlags } from "./common.js";
-import { invalidArgType, notSupported } from "../_internal/errors.js";
-import { outOfRange } from "../_internal/validators.js";
+import { invalidArgType, notSupported } from "../_lib/errors.js";
+import { outOfRange } from "../_lib/validators.js";
 import { requireBuiltin } from "../module/guest.js";
 
 type Callback = (err?: Error | null) => void;

@@ -4,7 +4,7 @@
  * servers (`createServer`, `Server`, `ServerResponse`) served on the host's loopback,
  * behind the same permission (`op: "listen"`). The server code loads on first use.
  */
-import { nodeError } from "../_internal/errors.js";
+import { nodeError } from "../_lib/errors.js";
 import { clientRequestClass, get, incomingMessageClass, METHODS, request, STATUS_CODES } from "./client.js";
 import { lazy } from "../module/guest.js";
 

@@ -7,8 +7,8 @@
  * head, then body chunks, then end). While a server listens its pending accept keeps the
  * exec alive, as a listening socket keeps Node running; `server.close()` ends that.
  */
-import { callOp, callOpAsync, toArrayBuffer } from "../_internal/host.js";
-import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
+import { callOp, callOpAsync, toArrayBuffer } from "../_lib/host.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
 import { incomingMessageClass, STATUS_CODES } from "./client.js";
 import { requireBuiltin } from "../module/guest.js";
 

@@ -1,5 +1,5 @@
 /** `https`: the http client over TLS (verified by the host's adapter), behind the `network` permission. */
-import { notSupported } from "../_internal/errors.js";
+import { notSupported } from "../_lib/errors.js";
 import { clientRequestClass, get, request } from "../http/client.js";
 
 export default {

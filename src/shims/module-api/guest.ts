@@ -3,7 +3,7 @@
  * whose instances CommonJS files see as `module`.
  */
 import { createRequire, Module, moduleCache } from "./cjs.js";
-import { callOp } from "../_internal/host.js";
+import { callOp } from "../_lib/host.js";
 
 function isBuiltin(name: unknown): boolean {
   if (typeof name !== "string") return false;

@@ -7,9 +7,9 @@
  * Like libuv, the loop time is cached: timers scheduled during a callback count from
  * the time the current loop iteration started.
  */
-import { invalidArgType, nodeError } from "../_internal/errors.js";
-import { loopBudget } from "../_internal/loop-budget.js";
-import { ReflectApply } from "../_internal/primordials.js";
+import { invalidArgType, nodeError } from "../_lib/errors.js";
+import { loopBudget } from "../_lib/loop-budget.js";
+import { ReflectApply } from "../_lib/primordials.js";
 
 interface TimerEntry {
   id: number;
@@ -26,7 +26,7 @@ interface TimerEntry {
 
 const TIMEOUT_MAX = 2 ** 31 - 1;
 
-import { loopClock } from "../_internal/loop-clock.js";
+import { loopClock } from "../_lib/loop-clock.js";
 
 // The loop time when this unit was first needed (the bootstrap keeps it current).
 let loopTime = loopClock.now;

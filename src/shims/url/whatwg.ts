@@ -3,7 +3,7 @@
  * is parser.ts; this file is the API over a URL record: getters, the spec's setters
  * (state-override parsing), the live `searchParams` link, and Node's inspect output.
  */
-import { nodeError } from "../_internal/errors.js";
+import { nodeError } from "../_lib/errors.js";
 import {
   basicParse, COMPONENT_SET, encodeCodePoint, isSpecialScheme, parseFormUrlencoded, percentEncodeString,
   serializeFormUrlencoded, serializeOrigin, serializePath, serializeURL, SPECIAL_QUERY_SET, QUERY_SET, FRAGMENT_SET,
