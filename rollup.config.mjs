@@ -1,42 +1,38 @@
 /**
  * Builds, in order:
- * 1. the guest units (code that runs inside QuickJS) into build/guest/. Every file of
- *    src/shims/_internal and every src/shims/<name>/guest.ts is its own unit: a CommonJS
- *    factory the guest loads on first use, so a script pays only for what it touches.
- *    Imports between units stay `require("quicksand:internal/<name>")` calls, so each unit
- *    exists once per context. The bootstrap inlines the few units it needs at once.
+ * 1. the guest units (code that runs inside QuickJS) into build/guest/. A unit is a
+ *    CommonJS factory the guest loads on first use, so a script pays only for what it
+ *    touches. The units are every shared library in src/shims/_lib
+ *    (`quicksand:internal/<file>`) and what each builtin folder's manifest.json names
+ *    (scripts/shim-manifests.mjs): its entry (the builtin, by module name) and its "units"
+ *    (`quicksand:internal/<folder>/<file>`). Imports between units stay `require(<id>)`
+ *    calls, so each unit exists once per context; other files are bundled into the one
+ *    unit that imports them. The bootstrap inlines the few units it needs at once.
  * 2. the library into dist/: ESM, CommonJS and one bundled .d.ts, with the guest units
  *    embedded as strings (virtual:quicksand-guest).
  * `rollup -c --configGuestOnly` builds step 1 alone (what the tests need).
  */
-import { readdirSync, existsSync, rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import commonjs from "@rollup/plugin-commonjs";
 import nodeResolve from "@rollup/plugin-node-resolve";
 import terser from "@rollup/plugin-terser";
 import dts from "rollup-plugin-dts";
-import { guestBundles, typescript, GUEST_DIR } from "./scripts/rollup-plugins.mjs";
+import { guestBundles, shimManifests, typescript, GUEST_DIR } from "./scripts/rollup-plugins.mjs";
+import { manifestUnits, readManifests } from "./scripts/shim-manifests.mjs";
 
 const root = dirname(fileURLToPath(import.meta.url));
 const SHIMS = join(root, "src", "shims");
 
-/** Shim folders whose guest.ts is a Node builtin module, by module name. */
-const BUILTINS = { util: "util", fs: "fs", "fs-promises": "fs/promises", buffer: "buffer", events: "events", path: "path", "path-posix": "path/posix", "path-win32": "path/win32", os: "os", "string-decoder": "string_decoder", querystring: "querystring", "timers-promises": "timers/promises", stream: "stream", "stream-promises": "stream/promises", "child-process": "child_process", "module-api": "module", dns: "dns", "dns-promises": "dns/promises", http: "http", https: "https", net: "net", tls: "tls", constants: "constants", url: "url", "util-types": "util/types", assert: "assert", "assert-strict": "assert/strict", crypto: "crypto", zlib: "zlib", "perf-hooks": "perf_hooks", "async-hooks": "async_hooks", readline: "readline", "readline-promises": "readline/promises", tty: "tty" };
-
 /** Units the bootstrap carries inline (and registers under their ids). */
-export const BOOTSTRAP_INLINE = ["_internal/host", "_internal/primordials", "_internal/loop-clock", "_internal/loop-budget", "module/guest"];
+export const BOOTSTRAP_INLINE = ["_lib/host", "_lib/primordials", "_lib/loop-clock", "_lib/loop-budget", "module/guest"];
 
-/** Every guest unit: id -> source file. */
+/** Every guest unit: id -> source file, from the builtin manifests and the shared libraries. */
 function units() {
-  const out = {};
-  for (const f of readdirSync(join(SHIMS, "_internal"))) {
-    if (f.endsWith(".ts") && !f.endsWith(".d.ts")) out[`quicksand:internal/${f.slice(0, -3)}`] = join(SHIMS, "_internal", f);
-  }
-  for (const dir of readdirSync(SHIMS)) {
-    const file = join(SHIMS, dir, "guest.ts");
-    if (dir === "bootstrap" || dir === "_internal" || !existsSync(file)) continue;
-    out[BUILTINS[dir] ?? `quicksand:internal/${dir}`] = file;
+  const out = manifestUnits(readManifests(SHIMS));
+  for (const f of readdirSync(join(SHIMS, "_lib"))) {
+    if (f.endsWith(".ts") && !f.endsWith(".d.ts")) out[`quicksand:internal/${f.slice(0, -3)}`] = join(SHIMS, "_lib", f);
   }
   return out;
 }
@@ -88,6 +84,31 @@ function unitExternals(self, inline = []) {
   };
 }
 
+/**
+ * Fails the build when a shim file is bundled into two units: it would run twice per
+ * context (two copies of a class, two caches). Such a file belongs in its folder
+ * manifest's "units", which makes it a unit of its own.
+ */
+const BUNDLED_IN = new Map();
+function bundledOnce(id) {
+  return {
+    name: "quicksand-bundled-once",
+    generateBundle(_options, bundle) {
+      for (const chunk of Object.values(bundle)) {
+        if (chunk.type !== "chunk") continue;
+        for (const file of chunk.moduleIds) {
+          if (!file.startsWith(SHIMS + sep)) continue;
+          const other = BUNDLED_IN.get(file);
+          if (other !== undefined && other !== id) {
+            this.error(`${relative(root, file)} is bundled into both ${other} and ${id}: list it in its folder manifest's "units"`);
+          }
+          BUNDLED_IN.set(file, id);
+        }
+      }
+    },
+  };
+}
+
 // Names stay: guest code sees them (`buf.constructor.name`, inspect's class names).
 const minify = terser({ ecma: 2022, module: false, compress: { passes: 1, negate_iife: false, side_effects: false }, mangle: true, keep_classnames: true, keep_fnames: true, format: { comments: false } });
 
@@ -130,6 +151,7 @@ const unitBuilds = Object.entries(UNITS)
       nodeResolve({ browser: true, preferBuiltins: false }),
       commonjs(),
       minify,
+      bundledOnce(id),
     ],
     output: {
       file: `${GUEST_DIR}/units/${encodeURIComponent(id)}.js`,
@@ -152,7 +174,7 @@ const library = [
   {
     input: libInputs,
     external: libExternal,
-    plugins: [guestBundles(root), typescript()],
+    plugins: [guestBundles(root), shimManifests(root), typescript()],
     output: [
       { dir: "dist", format: "es", sourcemap: true, entryFileNames: "[name].js", chunkFileNames: "chunks/[name]-[hash].js", banner: cliShebang },
       { dir: "dist", format: "cjs", sourcemap: true, exports: "named", entryFileNames: "[name].cjs", chunkFileNames: "chunks/[name]-[hash].cjs" },
@@ -161,7 +183,7 @@ const library = [
   {
     input: libInput,
     external: libExternal,
-    plugins: [guestBundles(root), dts()],
+    plugins: [guestBundles(root), shimManifests(root), dts()],
     output: { file: "dist/index.d.ts", format: "es" },
   },
 ];
@@ -170,8 +192,9 @@ export default (args) => {
   const guestOnly = Boolean(args.configGuestOnly);
   delete args.configGuestOnly;
   const guest = [prelude, bootstrap, ...unitBuilds];
-  // Chunk names carry content hashes: start from an empty dist/ so old chunks never ship.
+  // Chunk names carry content hashes, and every file in build/guest/units is embedded as a
+  // unit: start from empty folders so old chunks and units never ship.
+  rmSync(join(root, GUEST_DIR), { recursive: true, force: true });
   if (!guestOnly) rmSync(join(root, "dist"), { recursive: true, force: true });
   return guestOnly ? guest : [...guest, ...library];
 };
-void relative;

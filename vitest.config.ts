@@ -1,9 +1,9 @@
 import { defineConfig } from "vitest/config";
 // @ts-expect-error plain ESM helper without types
-import { guestBundles } from "./scripts/rollup-plugins.mjs";
+import { guestBundles, shimManifests } from "./scripts/rollup-plugins.mjs";
 
 export default defineConfig({
-  plugins: [guestBundles()],
+  plugins: [guestBundles(), shimManifests()],
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,

@@ -3,11 +3,14 @@
  * - `typescript()` strips types with the TypeScript compiler's transpileModule (type
  *   checking is `npm run typecheck`'s job, so builds stay fast);
  * - `guestBundles()` serves `virtual:quicksand-guest`, the module that carries the guest
- *   bundles (built first into build/guest/) into the library as strings.
+ *   bundles (built first into build/guest/) into the library as strings;
+ * - `shimManifests()` serves `virtual:quicksand-shims`, the host halves the builtin
+ *   manifests name (src/shims/<name>/manifest.json): the op table's source.
  */
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
+import { readManifests } from "./shim-manifests.mjs";
 
 export function typescript({ target = ts.ScriptTarget.ES2022 } = {}) {
   return {
@@ -55,6 +58,27 @@ export function guestBundles(root = process.cwd()) {
       const bootstrap = readFileSync(join(dir, "bootstrap.js"), "utf8");
       const prelude = readFileSync(join(dir, "prelude.js"), "utf8");
       return `export const preludeSource = ${JSON.stringify(prelude)};\nexport const bootstrapSource = ${JSON.stringify(bootstrap)};\nexport const unitSources = ${JSON.stringify(units)};\n`;
+    },
+  };
+}
+
+const SHIMS_ID = "virtual:quicksand-shims";
+
+export function shimManifests(root = process.cwd()) {
+  const shims = join(root, "src", "shims");
+  return {
+    name: "quicksand-shim-manifests",
+    enforce: "pre",
+    resolveId(source) {
+      return source === SHIMS_ID ? "\0" + SHIMS_ID : null;
+    },
+    load(id) {
+      if (id !== "\0" + SHIMS_ID) return null;
+      const manifests = readManifests(shims);
+      for (const m of manifests) this.addWatchFile?.(join(m.dir, "manifest.json"));
+      const withHost = manifests.filter((m) => m.host);
+      const imports = withHost.map((m, i) => `import { ${m.host} as ops${i} } from ${JSON.stringify(join(m.dir, "host.ts"))};`);
+      return `${imports.join("\n")}\nexport const hostOps = [${withHost.map((_, i) => `ops${i}`).join(", ")}];\n`;
     },
   };
 }

@@ -87,7 +87,7 @@ export async function attackModule(code: string, options: NodeRuntimeOptions = {
  */
 export const RAW = `
 void process;
-const __fc = globalThis[Symbol.for("quicksand.requireBuiltin")]("quicksand:internal/fs-common");
+const __fc = globalThis[Symbol.for("quicksand.requireBuiltin")]("quicksand:internal/fs/common");
 const rawCall = (name, ...args) => __fc.op(name, [], ...args);
 const rawCallAsync = (name, ...args) => __fc.opAsync(name, [], ...args);
 `;

@@ -1,6 +1,6 @@
 /**
  * The error an op reports to the guest. It crosses as a plain record (code, errno,
- * syscall, path, dest, message) and the guest's `_internal/errors` turns it into a
+ * syscall, path, dest, message) and the guest's `_lib/errors` turns it into a
  * Node-shaped Error there, so no host Error object, stack or host path reaches the guest.
  */
 import { describeErrno, errnoOf } from "../../driver/errno.js";

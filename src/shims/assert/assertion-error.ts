@@ -4,7 +4,7 @@
  * short form, same `^` indicator under 80 columns), and the single-value forms for the
  * "not" operators. The sandbox's stderr is never a TTY, so there are never colours.
  */
-import { inspect } from "../_internal/inspect.js";
+import { inspect } from "../_lib/inspect.js";
 
 const kMaxShortLength = 12;
 const READABLE: Record<string, string> = {

@@ -5,8 +5,8 @@
  * expression evaluated to a falsy value: ..."); the sandbox cannot read its own entry
  * source, so it gives Node's message for unreadable sources (`0 == true`).
  */
-import { describeReceived, nodeError, invalidArgType } from "../_internal/errors.js";
-import { inspect } from "../_internal/inspect.js";
+import { describeReceived, nodeError, invalidArgType } from "../_lib/errors.js";
+import { inspect } from "../_lib/inspect.js";
 import { AssertionError } from "./assertion-error.js";
 import { isDeepEqual } from "./deep-equal.js";
 

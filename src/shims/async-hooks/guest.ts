@@ -10,7 +10,7 @@
  * none. Code that needs the store after an await should read it before the first await,
  * or chain with .then(). createHook and the async id functions are not supported.
  */
-import { invalidArgType, notSupported } from "../_internal/errors.js";
+import { invalidArgType, notSupported } from "../_lib/errors.js";
 
 type Frame = Map<AsyncLocalStorage, unknown> | undefined;
 let current: Frame;

@@ -5,9 +5,9 @@
  * runs the host function, and its result is revived as fresh guest values. A host
  * exception becomes a guest Error with the host's name and message.
  */
-import { callOp, callOpAsync } from "../_internal/host.js";
-import { makeError, revive, serialize, UncopyableError } from "../_internal/serialize.js";
-import { $Promise, $TypeError } from "../_internal/primordials.js";
+import { callOp, callOpAsync } from "../_lib/host.js";
+import { makeError, revive, serialize, UncopyableError } from "../_lib/serialize.js";
+import { $Promise, $TypeError } from "../_lib/primordials.js";
 
 type Outcome = { value?: unknown; plain?: unknown; json?: unknown; buffers?: unknown; error?: { name?: unknown; message?: unknown }; pending?: unknown };
 

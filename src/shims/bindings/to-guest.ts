@@ -1,6 +1,6 @@
 /**
  * A binding's result, copied for the guest: host data becomes the tagged JSON the guest's
- * `revive` (shims/_internal/serialize.ts) builds fresh guest values from, with its bytes
+ * `revive` (shims/_lib/serialize.ts) builds fresh guest values from, with its bytes
  * beside it — or, when it is plain JSON data (the common case of rows and records),
  * ordinary JSON the guest's native JSON.parse rebuilds much faster. Structured-clone semantics: primitives, plain objects and arrays, Date,
  * RegExp, Map, Set, ArrayBuffer and typed arrays (a Node Buffer arrives as a Uint8Array;

@@ -54,7 +54,7 @@ export function installClock(cfg: ClockConfig): GuestClock {
           m,
           {
             [m]: function (...args: unknown[]) {
-              timeline ??= (loadUnit("quicksand:internal/perf-timeline") as { createTimeline(now: () => number): Record<string, (...a: unknown[]) => unknown> }).createTimeline(perfNow);
+              timeline ??= (loadUnit("quicksand:internal/perf-hooks/timeline") as { createTimeline(now: () => number): Record<string, (...a: unknown[]) => unknown> }).createTimeline(perfNow);
               return timeline[m]!(...args);
             },
           }[m],

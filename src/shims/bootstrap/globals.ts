@@ -17,17 +17,17 @@ export const GLOBAL_UNITS: [string, string, boolean][] = [
   ["CustomEvent", "quicksand:internal/event-target", false],
   ["AbortController", "quicksand:internal/abort", false],
   ["AbortSignal", "quicksand:internal/abort", false],
-  ["URL", "quicksand:internal/url", false],
-  ["URLSearchParams", "quicksand:internal/url", false],
+  ["URL", "quicksand:internal/url/whatwg", false],
+  ["URLSearchParams", "quicksand:internal/url/whatwg", false],
   ["Proxy", "quicksand:internal/proxy", false],
-  ["crypto", "quicksand:internal/webcrypto", true],
+  ["crypto", "quicksand:internal/crypto/webcrypto", true],
   ["Blob", "quicksand:internal/blob", false],
   ["File", "quicksand:internal/blob", false],
   ["fetch", "quicksand:internal/fetch", true],
   ["Request", "quicksand:internal/fetch", false],
   ["Response", "quicksand:internal/fetch", false],
-  ["Headers", "quicksand:internal/headers", false],
-  ["FormData", "quicksand:internal/form-data", false],
+  ["Headers", "quicksand:internal/fetch/headers", false],
+  ["FormData", "quicksand:internal/fetch/form-data", false],
 ];
 
 export const TIMER_NAMES = ["setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate"] as const;

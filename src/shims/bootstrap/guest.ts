@@ -9,17 +9,17 @@
  *
  * Nothing here is trusted by the host: it is ordinary guest code calling ops.
  */
-import * as host from "../_internal/host.js";
-import * as primordials from "../_internal/primordials.js";
+import * as host from "../_lib/host.js";
+import * as primordials from "../_lib/primordials.js";
 import * as loader from "../module/guest.js";
-import * as loopClockUnit from "../_internal/loop-clock.js";
-import * as loopBudgetUnit from "../_internal/loop-budget.js";
+import * as loopClockUnit from "../_lib/loop-clock.js";
+import * as loopBudgetUnit from "../_lib/loop-budget.js";
 import type * as ConsoleUnit from "../console/guest.js";
 import type * as ProcessUnit from "../process/guest.js";
 import type * as TimersUnit from "../timers/guest.js";
-import type * as SerializeUnit from "../_internal/serialize.js";
-import type * as CjsUnit from "../_internal/cjs.js";
-import type * as UncaughtUnit from "../_internal/uncaught.js";
+import type * as SerializeUnit from "../_lib/serialize.js";
+import type * as CjsUnit from "../module-api/cjs.js";
+import type * as UncaughtUnit from "../_lib/uncaught.js";
 import type * as BindingsUnit from "../bindings/guest.js";
 import { installClock, type ClockConfig } from "./clock.js";
 import { GLOBAL_UNITS, TIMER_NAMES } from "./globals.js";
@@ -68,7 +68,7 @@ export default function bootstrap(call: HostCall, callAsync: HostCallAsync, conf
 
   const clock = installClock(config);
   const timers = loader.lazy<typeof TimersUnit>("quicksand:internal/timers");
-  const cjs = loader.lazy<typeof CjsUnit>("quicksand:internal/cjs");
+  const cjs = loader.lazy<typeof CjsUnit>("quicksand:internal/module-api/cjs");
   const bindings = loader.lazy<typeof BindingsUnit>("quicksand:internal/bindings");
   let proc: ReturnType<typeof ProcessUnit.createProcess> | undefined;
   const processState = () =>

@@ -6,10 +6,10 @@
  */
 // The trailing slash bundles the npm port into this unit.
 import * as port from "buffer/";
-import { invalidArgType, nodeError } from "../_internal/errors.js";
-import { outOfRange, validateNumber } from "../_internal/validators.js";
-import { atob, btoa } from "../_internal/base64.js";
-import { isUtf8, utf8Decode } from "../_internal/encoding.js";
+import { invalidArgType, nodeError } from "../_lib/errors.js";
+import { outOfRange, validateNumber } from "../_lib/validators.js";
+import { atob, btoa } from "../_lib/base64.js";
+import { isUtf8, utf8Decode } from "../_lib/encoding.js";
 
 type Buf = Uint8Array & Record<string, any>;
 type Method = (this: Buf, ...args: any[]) => any;

@@ -9,10 +9,10 @@
  * `child.read` at a time resolves with the next chunks (or its exit), which keeps the
  * exec alive while the child runs, as in Node.
  */
-import { EventEmitter } from "../_internal/emitter.js";
-import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
-import { callOp, callOpAsync, toArrayBuffer } from "../_internal/host.js";
-import { validateAbortSignal, validateFunction, validateObject, validateString } from "../_internal/validators.js";
+import { EventEmitter } from "../_lib/emitter.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
+import { callOp, callOpAsync, toArrayBuffer } from "../_lib/host.js";
+import { validateAbortSignal, validateFunction, validateObject, validateString } from "../_lib/validators.js";
 import { requireBuiltin } from "../module/guest.js";
 import { nextTick, setTimeout as setTimer, clearTimeout as clearTimer } from "../timers/guest.js";
 import { SIGNAL_NUMBERS, signalNumber } from "./signals.js";
@@ -336,7 +336,7 @@ function spawn(file: unknown, args?: unknown, options?: unknown): ChildProcess {
     const t = setTimer(() => child.kill(killSignal), o.timeout);
     child.once("exit", () => clearTimer(t));
   }
-  const signal = o.signal as import("../_internal/abort.js").AbortSignal | undefined;
+  const signal = o.signal as import("../_lib/abort.js").AbortSignal | undefined;
   if (signal) {
     const onAbort = () => {
       if (child.kill(o.killSignal ?? "SIGTERM")) {

@@ -1,5 +1,5 @@
 /** Linux signal numbers by name (what `child.kill(name)` sends), as os.constants.signals. */
-import { nodeError } from "../_internal/errors.js";
+import { nodeError } from "../_lib/errors.js";
 
 export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = Object.freeze({
   SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8,

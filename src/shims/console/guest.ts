@@ -3,13 +3,13 @@
  * one chunk through the `stdio.write` op; stdout for log/info/debug/dir/table,
  * stderr for error/warn/trace/assert, as Node does.
  */
-import { format, formatWithOptions } from "../_internal/format.js";
-import type { InspectOptions } from "../_internal/inspect.js";
+import { format, formatWithOptions } from "../_lib/format.js";
+import type { InspectOptions } from "../_lib/inspect.js";
 import { lazy } from "../module/guest.js";
-import { writeChannel, type Channel } from "../_internal/stdio.js";
+import { writeChannel, type Channel } from "../_lib/stdio.js";
 import { renderTable } from "./table.js";
 
-const inspectUnit = lazy<typeof import("../_internal/inspect.js")>("quicksand:internal/inspect");
+const inspectUnit = lazy<typeof import("../_lib/inspect.js")>("quicksand:internal/inspect");
 
 export function createConsole(now: () => number) {
   let groupIndent = "";

@@ -6,7 +6,7 @@
 import { lazy } from "../module/guest.js";
 
 // Loaded on the first table only: the console itself stays light.
-const inspectUnit = lazy<typeof import("../_internal/inspect.js")>("quicksand:internal/inspect");
+const inspectUnit = lazy<typeof import("../_lib/inspect.js")>("quicksand:internal/inspect");
 
 const mapIterProto = Object.getPrototypeOf(new Map().entries()) as object;
 const setIterProto = Object.getPrototypeOf(new Set().values()) as object;

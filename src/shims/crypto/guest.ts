@@ -7,9 +7,9 @@
  * Hash/Hmac are plain objects here, not Transform streams (no `.write()`/`.pipe()`).
  */
 import bufferModule from "node:buffer";
-import { callOp, callOpAsync, toArrayBuffer } from "../_internal/host.js";
-import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
-import { crypto as webcrypto, getRandomValues, randomBytesInto, randomUUID } from "../_internal/webcrypto.js";
+import { callOp, callOpAsync, toArrayBuffer } from "../_lib/host.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
+import { crypto as webcrypto, getRandomValues, randomBytesInto, randomUUID } from "./webcrypto.js";
 
 const HASHES = ["md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha512-224", "sha512-256", "sha3-224", "sha3-256", "sha3-384", "sha3-512", "ripemd160"];
 const ALIASES: Record<string, string> = { "rsa-md5": "md5", "rsa-sha1": "sha1", "rsa-sha256": "sha256", "rsa-sha384": "sha384", "rsa-sha512": "sha512", "sha-1": "sha1", "sha-256": "sha256", "sha-384": "sha384", "sha-512": "sha512", "rmd160": "ripemd160", "ripemd": "ripemd160" };

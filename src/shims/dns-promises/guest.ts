@@ -1,6 +1,6 @@
 /** `dns/promises`: lookup and resolve4/resolve6/resolve through the sandbox's network adapter. */
-import { constants, lookupAll, lookupOptions, resolveFamily, resolveRecords, validateHostname, type LookupAddress } from "../_internal/dns-api.js";
-import { notSupported } from "../_internal/errors.js";
+import { constants, lookupAll, lookupOptions, resolveFamily, resolveRecords, validateHostname, type LookupAddress } from "../dns/api.js";
+import { notSupported } from "../_lib/errors.js";
 
 async function lookup(hostname: unknown, options?: unknown): Promise<LookupAddress | LookupAddress[]> {
   validateHostname(hostname);

@@ -3,9 +3,9 @@
  * shapes, through the sandbox's network adapter. Every query passes the `network`
  * permission (`op: "dns"`). Other record types fail with ERR_SANDBOX_NOT_SUPPORTED.
  */
-import { invalidArgType, notSupported } from "../_internal/errors.js";
+import { invalidArgType, notSupported } from "../_lib/errors.js";
 import { requireBuiltin } from "../module/guest.js";
-import { constants, lookupAll, lookupOptions, resolveFamily, resolveRecords, validateHostname } from "../_internal/dns-api.js";
+import { constants, lookupAll, lookupOptions, resolveFamily, resolveRecords, validateHostname } from "./api.js";
 
 type Callback = (err: unknown, ...results: unknown[]) => void;
 

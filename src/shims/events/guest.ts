@@ -1,6 +1,6 @@
 /**
  * The `events` builtin: EventEmitter (the same function `process` is built on, from
- * _internal/emitter) plus Node 20's module-level helpers — `once` and `on` (with
+ * _lib/emitter) plus Node 20's module-level helpers — `once` and `on` (with
  * AbortSignal), `getEventListeners`, `getMaxListeners`, `setMaxListeners`,
  * `addAbortListener` — working on EventEmitters and EventTargets alike.
  *
@@ -8,17 +8,17 @@
  * errorMonitor, `on`, AbortSignal support and Node's error/warning shapes, and process
  * must be an EventEmitter without loading this module.
  */
-import { EventEmitter, listenerCount as _listenerCount } from "../_internal/emitter.js";
-import { invalidArgType, notSupported } from "../_internal/errors.js";
-import { validateAbortSignal, validateFunction, validateNumber, validateObject } from "../_internal/validators.js";
+import { EventEmitter, listenerCount as _listenerCount } from "../_lib/emitter.js";
+import { invalidArgType, notSupported } from "../_lib/errors.js";
+import { validateAbortSignal, validateFunction, validateNumber, validateObject } from "../_lib/validators.js";
 import { lazy } from "../module/guest.js";
 
-type EventTargetUnit = typeof import("../_internal/event-target.js");
+type EventTargetUnit = typeof import("../_lib/event-target.js");
 const eventTarget = lazy<EventTargetUnit>("quicksand:internal/event-target");
 
 type Emitter = InstanceType<typeof EventEmitter>;
-type EventTarget = import("../_internal/event-target.js").EventTarget;
-type AbortSignal = import("../_internal/abort.js").AbortSignal;
+type EventTarget = import("../_lib/event-target.js").EventTarget;
+type AbortSignal = import("../_lib/abort.js").AbortSignal;
 type EventListener = (e: any) => unknown;
 const kDispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for("nodejs.dispose");
 type AnyTarget = Emitter | (EventTarget & Record<PropertyKey, unknown>);

@@ -8,12 +8,12 @@
  * web ReadableStream when the sandbox has one; otherwise it is a BodyStream: an async
  * iterable of Uint8Array chunks with a `getReader()` reader.
  */
-import { callOp, callOpAsync, toArrayBuffer } from "../_internal/host.js";
-import { invalidArgType } from "../_internal/errors.js";
-import { utf8Decode, utf8Encode } from "../_internal/encoding.js";
-import { Headers, headerList, isHeaders, setGuard } from "../_internal/headers.js";
-import type { AbortSignal } from "../_internal/abort.js";
-import { concat, encodeMultipart, FormData, isFormData, parseFormBody } from "../_internal/form-data.js";
+import { callOp, callOpAsync, toArrayBuffer } from "../_lib/host.js";
+import { invalidArgType } from "../_lib/errors.js";
+import { utf8Decode, utf8Encode } from "../_lib/encoding.js";
+import { Headers, headerList, isHeaders, setGuard } from "./headers.js";
+import type { AbortSignal } from "../_lib/abort.js";
+import { concat, encodeMultipart, FormData, isFormData, parseFormBody } from "./form-data.js";
 
 export { Headers, FormData };
 

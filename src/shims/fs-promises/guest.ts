@@ -1,14 +1,14 @@
 /**
  * The `fs/promises` builtin: the promise form of every fs API, driven by the same flows
- * as `fs` (`_internal/fs-api`), and FileHandle, an open descriptor with methods.
+ * as `fs` (`fs/api.ts`), and FileHandle, an open descriptor with methods.
  */
-import * as api from "../_internal/fs-api.js";
-import { Buffer, constants } from "../_internal/fs-common.js";
-import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
+import * as api from "../fs/api.js";
+import { Buffer, constants } from "../fs/common.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
 import { lazy } from "../module/guest.js";
-import type * as StreamsUnit from "../_internal/fs-streams.js";
+import type * as StreamsUnit from "../fs/streams.js";
 
-const streams = lazy<typeof StreamsUnit>("quicksand:internal/fs-streams");
+const streams = lazy<typeof StreamsUnit>("quicksand:internal/fs/streams");
 
 type FlowFn = (...args: any[]) => api.Flow<unknown>;
 

@@ -52,7 +52,7 @@ function nodeSystemError(code: string, message: string, path: string, syscall: s
 // Values crossing to the guest
 // ---------------------------------------------------------------------------
 
-/** The order of a stat record's fields, shared with the guest's makeStats (`_internal/fs-common`). */
+/** The order of a stat record's fields, shared with the guest's makeStats (`common.ts`). */
 export const STAT_FIELDS = [
   "dev", "mode", "nlink", "uid", "gid", "rdev", "blksize", "ino", "size", "blocks",
   "atimeMs", "mtimeMs", "ctimeMs", "birthtimeMs",

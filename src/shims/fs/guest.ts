@@ -1,9 +1,9 @@
 /**
  * The `fs` builtin: every API in its synchronous and callback forms, both driven from
- * the one flow per API in `_internal/fs-api` (so readFileSync and readFile cannot
+ * the one flow per API in `api.ts` (so readFileSync and readFile cannot
  * disagree). `fs.promises` is the `fs/promises` builtin, loaded on first touch.
  */
-import * as api from "../_internal/fs-api.js";
+import * as api from "./api.js";
 import {
   Buffer,
   Dir,
@@ -15,11 +15,11 @@ import {
   respell,
   takeCallback,
   toCallback,
-} from "../_internal/fs-common.js";
-import { notSupported } from "../_internal/errors.js";
-import { callOp } from "../_internal/host.js";
+} from "./common.js";
+import { notSupported } from "../_lib/errors.js";
+import { callOp } from "../_lib/host.js";
 import { lazy, requireBuiltin } from "../module/guest.js";
-import type * as StreamsUnit from "../_internal/fs-streams.js";
+import type * as StreamsUnit from "./streams.js";
 
 type AnyFn = (...args: any[]) => any;
 type FlowFn = (...args: any[]) => api.Flow<unknown>;
@@ -182,7 +182,7 @@ for (const name of ["watch", "watchFile", "unwatchFile"]) {
   });
 }
 // File streams load the stream builtin, so they come in on first use.
-const streams = lazy<typeof StreamsUnit>("quicksand:internal/fs-streams");
+const streams = lazy<typeof StreamsUnit>("quicksand:internal/fs/streams");
 fs.createReadStream = named("createReadStream", (path: unknown, options?: unknown) => streams().createReadStream(path, options));
 fs.createWriteStream = named("createWriteStream", (path: unknown, options?: unknown) => streams().createWriteStream(path, options));
 for (const [name, unit] of [["ReadStream", "ReadStream"], ["WriteStream", "WriteStream"], ["FileReadStream", "ReadStream"], ["FileWriteStream", "WriteStream"]] as const) {

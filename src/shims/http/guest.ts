@@ -4,11 +4,11 @@
  * servers (`createServer`, `Server`, `ServerResponse`) served on the host's loopback,
  * behind the same permission (`op: "listen"`). The server code loads on first use.
  */
-import { nodeError } from "../_internal/errors.js";
-import { clientRequestClass, get, incomingMessageClass, METHODS, request, STATUS_CODES } from "../_internal/http-client.js";
+import { nodeError } from "../_lib/errors.js";
+import { clientRequestClass, get, incomingMessageClass, METHODS, request, STATUS_CODES } from "./client.js";
 import { lazy } from "../module/guest.js";
 
-const server = lazy<typeof import("../_internal/http-server.js")>("quicksand:internal/http-server");
+const server = lazy<typeof import("./server.js")>("quicksand:internal/http/server");
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 

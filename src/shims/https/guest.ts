@@ -1,6 +1,6 @@
 /** `https`: the http client over TLS (verified by the host's adapter), behind the `network` permission. */
-import { notSupported } from "../_internal/errors.js";
-import { clientRequestClass, get, request } from "../_internal/http-client.js";
+import { notSupported } from "../_lib/errors.js";
+import { clientRequestClass, get, request } from "../http/client.js";
 
 export default {
   request: (input: unknown, options?: unknown, cb?: (...a: any[]) => any) => request("https:", input, options, cb),

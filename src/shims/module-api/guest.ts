@@ -2,8 +2,8 @@
  * The `module` builtin: createRequire, builtinModules, isBuiltin, and the Module class
  * whose instances CommonJS files see as `module`.
  */
-import { createRequire, Module, moduleCache } from "../_internal/cjs.js";
-import { callOp } from "../_internal/host.js";
+import { createRequire, Module, moduleCache } from "./cjs.js";
+import { callOp } from "../_lib/host.js";
 
 function isBuiltin(name: unknown): boolean {
   if (typeof name !== "string") return false;

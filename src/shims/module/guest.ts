@@ -5,8 +5,8 @@
  * file name) and that runs once per exec. `lazy` defers a load until the first call, so a script
  * pays only for the parts of the runtime it touches.
  */
-import { callOp } from "../_internal/host.js";
-import type * as Errors from "../_internal/errors.js";
+import { callOp } from "../_lib/host.js";
+import type * as Errors from "../_lib/errors.js";
 
 type Factory = (exports: object, require: (id: string) => unknown, module: { exports: unknown }) => void;
 

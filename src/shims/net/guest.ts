@@ -2,7 +2,7 @@
  * `net`: raw TCP sockets are not available in the sandbox (HTTP goes through fetch and
  * http/https, which the host checks request by request). The address helpers work.
  */
-import { notSupported } from "../_internal/errors.js";
+import { notSupported } from "../_lib/errors.js";
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const isIPv4 = (s: unknown) => typeof s === "string" && IPV4.test(s);

@@ -3,9 +3,9 @@
  * over neutral defaults) or the sandbox's own process, never from the host machine:
  * one virtual CPU, no network interfaces, memory = the sandbox's limit.
  */
-import { callOp } from "../_internal/host.js";
-import { notSupported } from "../_internal/errors.js";
-import { validateInteger } from "../_internal/validators.js";
+import { callOp } from "../_lib/host.js";
+import { notSupported } from "../_lib/errors.js";
+import { validateInteger } from "../_lib/validators.js";
 
 interface OsInfo {
   platform: string;

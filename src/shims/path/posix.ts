@@ -3,7 +3,7 @@
  * normalisation of `.`/`..`, trailing-slash and empty-string rules. `resolve` starts
  * from the sandbox's `process.cwd()`, never the host's.
  */
-import { validateObject, validateString } from "../_internal/validators.js";
+import { validateObject, validateString } from "../_lib/validators.js";
 
 const SLASH = 47;
 const DOT = 46;

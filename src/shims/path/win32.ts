@@ -3,7 +3,7 @@
  * letters, UNC roots (`\\server\share`), both separators. `resolve` falls back to the
  * sandbox's `process.cwd()` like Node does on a POSIX host.
  */
-import { validateString } from "../_internal/validators.js";
+import { validateString } from "../_lib/validators.js";
 import { basenameFrom, extnameFrom, formatPath, lastPart, normalizeString, type ParsedPath } from "./posix.js";
 
 const SLASH = 47;

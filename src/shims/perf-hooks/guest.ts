@@ -3,8 +3,8 @@
  * classes. Observers, histograms and event-loop delay monitoring have no source of
  * events in the sandbox and are reported as not supported.
  */
-import { notSupported } from "../_internal/errors.js";
-import { PerformanceEntry, PerformanceMark, PerformanceMeasure } from "../_internal/perf-timeline.js";
+import { notSupported } from "../_lib/errors.js";
+import { PerformanceEntry, PerformanceMark, PerformanceMeasure } from "./timeline.js";
 
 class PerformanceObserver {
   constructor() {

@@ -4,11 +4,11 @@
  * read, write and enumeration is an `env.*` op, so the env permission decides what the
  * guest sees: a denied read is `undefined`, a denied key is absent from `Object.keys`.
  */
-import { EventEmitter } from "../_internal/emitter.js";
-import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
-import { callOp } from "../_internal/host.js";
+import { EventEmitter } from "../_lib/emitter.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
+import { callOp } from "../_lib/host.js";
 import { nextTick } from "../timers/guest.js";
-import { writeChannel } from "../_internal/stdio.js";
+import { writeChannel } from "../_lib/stdio.js";
 import { requireBuiltin } from "../module/guest.js";
 
 export interface ProcessInit {

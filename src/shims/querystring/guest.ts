@@ -3,7 +3,7 @@
  * percent-decoding (bad escapes stay as written), `maxKeys`, repeated keys as arrays,
  * null-prototype results, and Node's escape set.
  */
-import { nodeError } from "../_internal/errors.js";
+import { nodeError } from "../_lib/errors.js";
 
 type Decode = (s: string) => string;
 type Encode = (s: string) => string;

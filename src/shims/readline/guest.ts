@@ -3,7 +3,7 @@
  * the exec's `stdin` option). Terminal features (history, completion, keypress events)
  * need a TTY, which the sandbox never has.
  */
-import { notSupported } from "../_internal/errors.js";
+import { notSupported } from "../_lib/errors.js";
 import { Interface, clearLine, clearScreenDown, cursorTo, moveCursor, type InterfaceOptions } from "./interface.js";
 
 function createInterface(input: InterfaceOptions | undefined, output?: unknown, completer?: unknown, terminal?: boolean): Interface {

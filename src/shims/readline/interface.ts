@@ -5,7 +5,7 @@
  */
 import EventEmitter from "node:events";
 import stringDecoder from "node:string_decoder";
-import { invalidArgType } from "../_internal/errors.js";
+import { invalidArgType } from "../_lib/errors.js";
 
 interface Input {
   on(e: string, fn: (...a: any[]) => void): unknown;

@@ -11,7 +11,7 @@
 import "./dispose-symbol.js";
 // @ts-expect-error the port ships no types; a bare specifier bundles it.
 import Port from "readable-stream/lib/stream.js";
-import { invalidArgType } from "../_internal/errors.js";
+import { invalidArgType } from "../_lib/errors.js";
 import { requireBuiltin } from "../module/guest.js";
 
 type Fn = (this: any, ...args: unknown[]) => unknown;

@@ -5,7 +5,7 @@
  */
 // @ts-expect-error the port ships no types; the trailing slash bundles it.
 import * as port from "string_decoder/";
-import { invalidArgType, nodeError } from "../_internal/errors.js";
+import { invalidArgType, nodeError } from "../_lib/errors.js";
 
 type Decoder = { write(b: unknown): string; end(b?: unknown): string; encoding: string };
 const Port = (port as { StringDecoder: new (enc?: string) => Decoder }).StringDecoder;

@@ -3,8 +3,8 @@
  * setInterval async iterator and `scheduler.wait`/`yield`, with AbortSignal support
  * and Node's AbortError. Built on the sandbox's own timers.
  */
-import { invalidArgType } from "../_internal/errors.js";
-import { validateAbortSignal, validateBoolean, validateObject } from "../_internal/validators.js";
+import { invalidArgType } from "../_lib/errors.js";
+import { validateAbortSignal, validateBoolean, validateObject } from "../_lib/validators.js";
 
 class AbortError extends Error {
   code = "ABORT_ERR";
@@ -14,7 +14,7 @@ class AbortError extends Error {
   }
 }
 
-type AbortSignal = import("../_internal/abort.js").AbortSignal;
+type AbortSignal = import("../_lib/abort.js").AbortSignal;
 
 interface Options {
   signal?: AbortSignal;

@@ -8,9 +8,9 @@
  * iteration; like Node, a timer counts from the moment it is set (or an interval from
  * the moment its callback starts): `loopClock.fresh()`.
  */
-import { invalidArgType, nodeError } from "../_internal/errors.js";
-import { loopBudget } from "../_internal/loop-budget.js";
-import { ReflectApply } from "../_internal/primordials.js";
+import { invalidArgType, nodeError } from "../_lib/errors.js";
+import { loopBudget } from "../_lib/loop-budget.js";
+import { ReflectApply } from "../_lib/primordials.js";
 
 interface TimerEntry {
   id: number;
@@ -27,7 +27,7 @@ interface TimerEntry {
 
 const TIMEOUT_MAX = 2 ** 31 - 1;
 
-import { loopClock } from "../_internal/loop-clock.js";
+import { loopClock } from "../_lib/loop-clock.js";
 
 // The loop time of the current iteration (the bootstrap keeps it current).
 let loopTime = loopClock.now;

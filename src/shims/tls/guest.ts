@@ -1,5 +1,5 @@
 /** `tls`: raw TLS sockets are not available in the sandbox; use https or fetch. */
-import { notSupported } from "../_internal/errors.js";
+import { notSupported } from "../_lib/errors.js";
 
 const fail = (what: string) => () => {
   throw notSupported(`${what} (raw sockets)`);

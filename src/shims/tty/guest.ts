@@ -3,7 +3,7 @@
  * false (so `process.stdout.isTTY` is undefined and colour stays off, as with a pipe),
  * and the ReadStream/WriteStream constructors, which need a terminal, refuse clearly.
  */
-import { nodeError } from "../_internal/errors.js";
+import { nodeError } from "../_lib/errors.js";
 
 function isatty(fd: unknown): boolean {
   void fd;

@@ -3,10 +3,10 @@
  * Node's legacy API — `url.parse`/`format`/`resolve`/`resolveObject` (Node's own
  * non-standard algorithm, behaviour for behaviour), plus the file URL and domain helpers.
  */
-import { invalidArgType, nodeError } from "../_internal/errors.js";
-import { URL, URLSearchParams, urlRecord } from "../_internal/url.js";
+import { invalidArgType, nodeError } from "../_lib/errors.js";
+import { URL, URLSearchParams, urlRecord } from "./whatwg.js";
 import { lazy } from "../module/guest.js";
-import { domainToASCII as toASCII, domainToUnicode as toUnicode, parseHost, serializeURL } from "../_internal/url-parser.js";
+import { domainToASCII as toASCII, domainToUnicode as toUnicode, parseHost, serializeURL } from "./parser.js";
 
 // querystring and path load only when parse(…, true)/format(query)/pathToFileURL need them.
 type Qs = { parse(s: string): Record<string, unknown>; stringify(o: object): string };

@@ -1,7 +1,7 @@
 /**
  * `util/types` (also `util.types`): brand checks through the intrinsic getters and
  * `Object.prototype.toString` tags, so a subclass or a faked prototype answers as in
- * Node. Proxies are known only when made by the global Proxy (see _internal/proxy.ts).
+ * Node. Proxies are known only when made by the global Proxy (see _lib/proxy.ts).
  */
 const toString = Object.prototype.toString;
 const tag = (v: unknown) => toString.call(v).slice(8, -1);

@@ -1,9 +1,9 @@
 /**
  * The `util` builtin (loaded lazily). inspect/format are the same code console uses.
  */
-import { invalidArgType, nodeError } from "../_internal/errors.js";
-import { format, formatWithOptions } from "../_internal/format.js";
-import { customInspectSymbol, inspect as baseInspect, type InspectOptions } from "../_internal/inspect.js";
+import { invalidArgType, nodeError } from "../_lib/errors.js";
+import { format, formatWithOptions } from "../_lib/format.js";
+import { customInspectSymbol, inspect as baseInspect, type InspectOptions } from "../_lib/inspect.js";
 import types from "node:util/types";
 import { parseArgs } from "./parse-args.js";
 import { systemErrorMap } from "./system-errors.js";

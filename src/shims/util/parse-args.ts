@@ -3,7 +3,7 @@
  * values (`-fVALUE`, `--foo=bar`), `--` as terminator, `allowNegative` (`--no-foo`),
  * defaults, `multiple`, and the same ERR_PARSE_ARGS_* errors in strict mode.
  */
-import { describeReceived, invalidArgType, nodeError } from "../_internal/errors.js";
+import { describeReceived, invalidArgType, nodeError } from "../_lib/errors.js";
 
 interface OptionSpec {
   type: "string" | "boolean";

@@ -6,8 +6,8 @@
  * at the end rather than as input arrives, and `flush()`/`params()` are not supported.
  */
 import bufferModule from "node:buffer";
-import { callOp, callOpAsync, toArrayBuffer } from "../_internal/host.js";
-import { invalidArgType, nodeError, notSupported } from "../_internal/errors.js";
+import { callOp, callOpAsync, toArrayBuffer } from "../_lib/host.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
 import { requireBuiltin } from "../module/guest.js";
 
 type Buf = Uint8Array & { toString(enc?: string): string };

@@ -4,10 +4,10 @@
  * first use of createReadStream/createWriteStream, so a script that never streams does
  * not pay for the stream builtin.
  */
-import * as api from "./fs-api.js";
-import { Buffer, getOptions, getPath, toFlags } from "./fs-common.js";
-import { invalidArgType, notSupported } from "./errors.js";
-import { outOfRange } from "./validators.js";
+import * as api from "./api.js";
+import { Buffer, getOptions, getPath, toFlags } from "./common.js";
+import { invalidArgType, notSupported } from "../_lib/errors.js";
+import { outOfRange } from "../_lib/validators.js";
 import { requireBuiltin } from "../module/guest.js";
 
 type Callback = (err?: Error | null) => void;

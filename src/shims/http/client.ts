@@ -6,8 +6,8 @@
  * Readable is read, so backpressure reaches the server. Every request passes the
  * `network` permission (`op: "http"`) and the adapter's SSRF checks on the host.
  */
-import { callOp, callOpAsync, toArrayBuffer } from "./host.js";
-import { invalidArgType, nodeError } from "./errors.js";
+import { callOp, callOpAsync, toArrayBuffer } from "../_lib/host.js";
+import { invalidArgType, nodeError } from "../_lib/errors.js";
 import { requireBuiltin } from "../module/guest.js";
 
 type AnyFn = (...args: any[]) => any;

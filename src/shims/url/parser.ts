@@ -10,7 +10,7 @@
  * The full IDNA mapping table (and its validity checks) is not carried: it would cost
  * more parse time than the rest of the parser.
  */
-import { utf8Decode, utf8Encode } from "./encoding.js";
+import { utf8Decode, utf8Encode } from "../_lib/encoding.js";
 
 export interface UrlRecord {
   scheme: string;

@@ -5,8 +5,8 @@
  * (`module.resolve`, `module.compileCjs`), where every file read passes the fs
  * permission; this unit keeps the module graph and runs the wrappers.
  */
-import { nodeError } from "./errors.js";
-import { callOp } from "./host.js";
+import { nodeError } from "../_lib/errors.js";
+import { callOp } from "../_lib/host.js";
 import { isBuiltin, requireBuiltin } from "../module/guest.js";
 
 type Wrapper = (exports: unknown, require: Require, module: Module, filename: string, dirname: string) => unknown;

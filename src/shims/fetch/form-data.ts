@@ -3,8 +3,8 @@
  * multipart/form-data when sent and parsed back by `Response.formData()`. Values are
  * strings; a `Blob`/`File` value is kept as it is when the sandbox has a `Blob` global.
  */
-import { invalidArgType } from "./errors.js";
-import { utf8Decode, utf8Encode } from "./encoding.js";
+import { invalidArgType } from "../_lib/errors.js";
+import { utf8Decode, utf8Encode } from "../_lib/encoding.js";
 
 const customInspect = Symbol.for("nodejs.util.inspect.custom");
 type Value = string | object;
@@ -17,7 +17,7 @@ function listOf(f: unknown): [string, Value][] {
 }
 
 function isBlob(v: unknown): v is { name?: string; type?: string; arrayBuffer(): Promise<ArrayBuffer> } {
-  const B = (globalThis as { Blob?: new () => object }).Blob;
+  const B = (globalThis as unknown as { Blob?: new () => object }).Blob;
   return typeof B === "function" && v instanceof B;
 }
 

@@ -5,7 +5,7 @@
  * (except `set-cookie`, which iterates once per cookie), and `getSetCookie()` lists them.
  * A fetched Response's headers are immutable.
  */
-import { invalidArgType } from "./errors.js";
+import { invalidArgType } from "../_lib/errors.js";
 
 const customInspect = Symbol.for("nodejs.util.inspect.custom");
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;

@@ -3,8 +3,8 @@
  * op (the `network` permission with `op: "dns"`, then the adapter's resolver). An IP
  * literal answers itself without a query, as in Node.
  */
-import { callOpAsync } from "./host.js";
-import { invalidArgType, nodeError } from "./errors.js";
+import { callOpAsync } from "../_lib/host.js";
+import { invalidArgType, nodeError } from "../_lib/errors.js";
 
 export interface LookupAddress {
   address: string;

@@ -7,9 +7,9 @@
  * head, then body chunks, then end). While a server listens its pending accept keeps the
  * exec alive, as a listening socket keeps Node running; `server.close()` ends that.
  */
-import { callOp, callOpAsync, toArrayBuffer } from "./host.js";
-import { invalidArgType, nodeError, notSupported } from "./errors.js";
-import { incomingMessageClass, STATUS_CODES } from "./http-client.js";
+import { callOp, callOpAsync, toArrayBuffer } from "../_lib/host.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
+import { incomingMessageClass, STATUS_CODES } from "./client.js";
 import { requireBuiltin } from "../module/guest.js";
 
 type AnyFn = (...args: any[]) => any;

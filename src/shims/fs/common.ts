@@ -5,9 +5,9 @@
  * and checks every argument again, and asks the permission callback itself.
  */
 import bufferModule from "../buffer/guest.js";
-import { describeReceived, invalidArgType, nodeError } from "./errors.js";
-import { callOp, callOpAsync, toArrayBuffer } from "./host.js";
-import { invalidArgValue } from "./validators.js";
+import { describeReceived, invalidArgType, nodeError } from "../_lib/errors.js";
+import { callOp, callOpAsync, toArrayBuffer } from "../_lib/host.js";
+import { invalidArgValue } from "../_lib/validators.js";
 
 type Buf = Uint8Array & { toString(encoding?: string): string };
 const BufferCtor = (bufferModule as { Buffer: unknown }).Buffer as {

@@ -3,7 +3,7 @@
  * the host-backed crypto ops. The rest of SubtleCrypto (keys, signing, encryption) is not
  * provided: those methods reject with NotSupportedError.
  */
-import { callOp, toArrayBuffer } from "./host.js";
+import { callOp, toArrayBuffer } from "../_lib/host.js";
 
 const DIGESTS: Record<string, string> = { "SHA-1": "sha1", "SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512" };
 const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as object;

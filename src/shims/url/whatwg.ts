@@ -1,14 +1,14 @@
 /**
  * WHATWG `URL` and `URLSearchParams` (the globals, and `require("url").URL`). The parsing
- * is url-parser.ts; this file is the API over a URL record: getters, the spec's setters
+ * is parser.ts; this file is the API over a URL record: getters, the spec's setters
  * (state-override parsing), the live `searchParams` link, and Node's inspect output.
  */
-import { nodeError } from "./errors.js";
+import { nodeError } from "../_lib/errors.js";
 import {
   basicParse, COMPONENT_SET, encodeCodePoint, isSpecialScheme, parseFormUrlencoded, percentEncodeString,
   serializeFormUrlencoded, serializeOrigin, serializePath, serializeURL, SPECIAL_QUERY_SET, QUERY_SET, FRAGMENT_SET,
   USERINFO_SET, PATH_SET, State, type UrlRecord,
-} from "./url-parser.js";
+} from "./parser.js";
 
 const customInspect = Symbol.for("nodejs.util.inspect.custom");
 type Inspect = (v: unknown, o?: object) => string;
@@ -77,7 +77,7 @@ export class URL {
   }
 
   static createObjectURL(obj: unknown): string {
-    const B = (globalThis as { Blob?: new () => object }).Blob;
+    const B = (globalThis as unknown as { Blob?: new () => object }).Blob;
     if (!B || !(obj instanceof B)) {
       throw nodeError("ERR_INVALID_ARG_TYPE", `The "obj" argument must be an instance of Blob. Received ${typeof obj}`, TypeError);
     }

@@ -3,7 +3,7 @@
  * `performance` and `perf_hooks.performance`). Entries use the guest clock, so under
  * timing mitigation "freeze" every mark has the same startTime.
  */
-import { nodeError, invalidArgType } from "./errors.js";
+import { nodeError, invalidArgType } from "../_lib/errors.js";
 
 const customInspect = Symbol.for("nodejs.util.inspect.custom");
 

@@ -4,7 +4,7 @@
  * with synchronous op calls (readFileSync), `runAsync` with asynchronous ones (readFile,
  * fs.promises.readFile), so the three forms of every API cannot drift apart.
  */
-import { invalidArgType, nodeError, notSupported } from "./errors.js";
+import { invalidArgType, nodeError, notSupported } from "../_lib/errors.js";
 import {
   Buffer,
   Dir,
@@ -25,9 +25,9 @@ import {
   wireEncoding,
   type Stats,
   type BigIntStats,
-} from "./fs-common.js";
-import { callOp, callOpAsync } from "./host.js";
-import { outOfRange } from "./validators.js";
+} from "./common.js";
+import { callOp, callOpAsync } from "../_lib/host.js";
+import { outOfRange } from "../_lib/validators.js";
 
 type Raw = readonly [string?, string?];
 export interface Step {
