@@ -88,7 +88,7 @@ describe("file times follow the guest's clock", () => {
   it("shows the raw bridge's stat record with the frozen clock too (no way around the guest's fs)", async () => {
     const r = await execOn("in-process", createInMemoryFileSystem(), `
       void process;
-      const fc = globalThis[Symbol.for("quicksand.requireBuiltin")]("quicksand:internal/fs-common");
+      const fc = globalThis[Symbol.for("quicksand.requireBuiltin")]("quicksand:internal/fs/common");
       let x = 0; for (let i = 0; i < 3e6; i++) x += i;
       fc.op("fs.writeFile", [], "/raw", "data", undefined);
       const rec = new Float64Array(fc.op("fs.stat", [], "/raw"));
