@@ -123,6 +123,8 @@ export class NodeRuntime {
       const sandbox = await this.#acquire();
       const execution = new Execution(sandbox, this.#opts, ex, OPS, this.#perfOrigin, inProcessHost(this.#opts, ex));
       this.#current = execution;
+      // dispose() or terminate() while the sandbox was being made: the run ends at once.
+      if (this.#disposed) execution.terminate();
       try {
         return withExports(await execution.start(kind, code), MALFORMED_EXPORTS);
       } finally {

@@ -6,7 +6,9 @@
  * operation with a clear error, and the host and other sandboxes must keep working.
  */
 import { describe, expect, it } from "vitest";
-import { ExitCode, NodeRuntime, createInMemoryFileSystem, createNodeDriver, allowAll } from "../../src/index.js";
+import { execFileSync } from "node:child_process";
+import { connect } from "node:net";
+import { ExitCode, NodeRuntime, createInMemoryFileSystem, createNodeCommandExecutor, createNodeDriver, allowAll } from "../../src/index.js";
 import { attack, attackModule, restrictedDriver } from "./harness.js";
 
 const CPU = { cpuTimeLimitMs: 300 };
@@ -133,6 +135,68 @@ describe("exhaustion: a run that never ends is ended by the wall-clock limit", (
         expect(performance.now() - started).toBeLessThan(5_000);
       });
     }
+  }
+});
+
+describe("exhaustion: nothing the guest holds outlives dispose()", () => {
+  for (const mode of ["in-process", "worker"] as const) {
+    it(`closes the guest's server and kills its children even when it fights the stop (${mode})`, async () => {
+      const duration = `31.${process.pid}${mode === "worker" ? 2 : 1}7`;
+      const hostErrors: unknown[] = [];
+      const onError = (e: unknown) => hostErrors.push(e);
+      process.on("unhandledRejection", onError);
+      process.on("uncaughtException", onError);
+      try {
+        const runtime = new NodeRuntime({
+          mode,
+          cpuTimeLimitMs: Infinity,
+          systemDriver: createNodeDriver({ permissions: allowAll, useDefaultNetwork: true, commandExecutor: createNodeCommandExecutor() }),
+        });
+        let port = 0;
+        const result = runtime.exec(
+          `const http = require('http'), cp = require('child_process');
+           const again = () => { try { cp.spawn('sleep', ['${duration}']) } catch {} try { http.createServer(() => {}).listen(0) } catch {} };
+           process.on('exit', again);
+           process.on('uncaughtException', again);
+           cp.spawn('sleep', ['${duration}']);
+           const s = http.createServer(() => {});
+           s.listen(0, () => { console.log('PORT ' + s.address().port); for (;;) { try { for (;;) {} } catch { again() } } });`,
+          {
+            onStdio: (e) => {
+              const m = /PORT (\d+)/.exec(e.message);
+              if (!m) return;
+              port = Number(m[1]);
+              // In-process the guest holds the thread: stop it from the host callback it calls.
+              if (mode === "in-process") runtime.dispose();
+            },
+          },
+        );
+        while (port === 0) await new Promise((r) => setTimeout(r, 10));
+        const started = performance.now();
+        runtime.dispose();
+        const r = await result;
+        expect(r.code).toBe(ExitCode.TERMINATED);
+        expect(performance.now() - started).toBeLessThan(3_000);
+        const connected = await new Promise<boolean>((resolve) => {
+          const sock = connect(port, "127.0.0.1");
+          sock.on("connect", () => (sock.destroy(), resolve(true)));
+          sock.on("error", () => resolve(false));
+        });
+        expect(connected).toBe(false);
+        await new Promise((r) => setTimeout(r, 300));
+        let left = "";
+        try {
+          left = execFileSync("pgrep", ["-f", `^sleep ${duration.replace(".", "\\.")}$`], { encoding: "utf8" });
+        } catch {
+          // pgrep exits 1 when nothing matches.
+        }
+        expect(left).toBe("");
+        expect(hostErrors).toEqual([]);
+      } finally {
+        process.off("unhandledRejection", onError);
+        process.off("uncaughtException", onError);
+      }
+    });
   }
 });
 
