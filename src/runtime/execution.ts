@@ -402,9 +402,19 @@ export class Execution {
    * Returns the namespace (to be freed by the caller) when it was fulfilled.
    */
   private moduleSettled(handle: QuickJSHandle): { ns: QuickJSHandle; owned: boolean } | undefined {
+    const value = this.fulfilled(handle, "Warning: Detected unsettled top-level await: the module's top-level await never finished");
+    return value && { ns: value.value, owned: value.owned };
+  }
+
+  /**
+   * A promise's value once the loop is idle. Never settled: the run ends with 13 and
+   * `unsettled`; rejected: an uncaught error, as in Node. `owned`: the value is a new
+   * handle the caller frees (false when `handle` was no promise and is its own value).
+   */
+  private fulfilled(handle: QuickJSHandle, unsettled: string): { value: QuickJSHandle; owned: boolean } | undefined {
     const state = this.context.getPromiseState(handle);
     if (state.type === "pending") {
-      this.end(13, "Warning: Detected unsettled top-level await: the module's top-level await never finished");
+      this.end(13, unsettled);
       return undefined;
     }
     if (state.type === "rejected") {
@@ -412,7 +422,7 @@ export class Execution {
       state.error.dispose();
       return undefined;
     }
-    return { ns: state.value, owned: !state.notAPromise };
+    return { value: state.value, owned: !state.notAPromise };
   }
 
   /**
@@ -1051,16 +1061,8 @@ export class Execution {
 
   /** A step's completion value once the loop is idle: a Promise's outcome, copied out for "eval". */
   private stepValue(value: QuickJSHandle, kind: "exec" | "eval"): string | undefined {
-    const state = this.context.getPromiseState(value);
-    if (state.type === "pending") {
-      this.end(13, "the step's Promise never settled: nothing was left to settle it");
-      return undefined;
-    }
-    if (state.type === "rejected") {
-      this.handleGuestError(state.error, "uncaughtException");
-      state.error.dispose();
-      return undefined;
-    }
+    const state = this.fulfilled(value, "the step's Promise never settled: nothing was left to settle it");
+    if (!state) return undefined;
     try {
       if (kind !== "eval") return undefined;
       const root = this.context.newString("value");
@@ -1073,7 +1075,7 @@ export class Execution {
       if (json === undefined) this.end(ExitCode.UNCAUGHT, MALFORMED_EXPORTS);
       return json;
     } finally {
-      if (!state.notAPromise) state.value.dispose();
+      if (state.owned) state.value.dispose();
     }
   }
 }
